@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "attention-service",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AttentionEngine", targets: ["AttentionEngine"]),
+        .executable(name: "engine-bench", targets: ["engine-bench"]),
+    ],
+    targets: [
+        // OpenBLAS's CBLAS interface (Debian: libopenblas-dev). A shim only: no logic.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Row kernels (fused max/exp/sum softmax, tanh scores) in C, compiled once per
+        // instruction set and chosen at load time: see Sources/CAttentionKernels/kernels.c.
+        .target(
+            name: "CAttentionKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(
+            name: "AttentionEngine",
+            dependencies: ["CBLAS", "CAttentionKernels"]
+        ),
+        .executableTarget(
+            name: "engine-bench",
+            dependencies: ["AttentionEngine", "CBLAS"]
+        ),
+        .testTarget(
+            name: "AttentionEngineTests",
+            dependencies: ["AttentionEngine"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

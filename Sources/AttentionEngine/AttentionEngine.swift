@@ -1,0 +1,116 @@
+import CBLAS
+import Foundation
+
+/// The compute core: validates attention problems and runs them on a fixed pool of
+/// worker threads with a bounded queue. It knows nothing of HTTP or JSON.
+///
+/// Every method validates synchronously first (throwing ``AttentionError`` for bad
+/// input, before any queueing), then waits for a worker. Queue full: ``EngineError/overloaded(capacity:)``.
+/// Cancelling the calling task cancels the job, queued or running.
+public final class AttentionEngine: Sendable {
+    /// Sizes of the pool.
+    public struct Configuration: Sendable {
+        /// Worker threads; default one per core.
+        public var workers: Int
+        /// Jobs that may wait for a worker beyond the ones running.
+        public var queueDepth: Int
+
+        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueDepth: Int = 64) {
+            self.workers = workers
+            self.queueDepth = queueDepth
+        }
+    }
+
+    private let pool: WorkerPool
+
+    public init(configuration: Configuration = Configuration()) {
+        // BLAS runs single-threaded inside each worker: the pool is the parallelism.
+        openblas_set_num_threads(1)
+        pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth)
+    }
+
+    /// The BLAS core in use, e.g. "Haswell" or "SkylakeX" (OpenBLAS picks it at load time).
+    public static var blasCore: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// What the pool is doing now.
+    public var status: EngineStatus { pool.status }
+
+    /// Reserves a place for one job before its input is decoded, so that excess load is shed
+    /// cheaply. Pass it to a mechanism; dropping it unused gives the place back.
+    public func admit() throws(EngineError) -> Admission { try pool.admit() }
+
+    /// Stops admitting work and waits until every admitted job has finished.
+    public func drain() async {
+        pool.stopAccepting()
+        let pool = self.pool
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                pool.waitUntilIdle()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Drains, then ends the worker threads.
+    public func shutdown() async {
+        await drain()
+        pool.shutdown()
+    }
+
+    // MARK: Mechanisms
+
+    /// Scaled dot-product attention, `softmax(scale · Q Kᵀ + bias, masked) V` (Vaswani et al. 2017, eq. 1).
+    ///
+    /// - Parameters:
+    ///   - query: `[L, d_k]`, `[B, L, d_k]` or `[B, H, L, d_k]`.
+    ///   - key: `[.., S, d_k]`, same rank; with rank 4 its heads H_kv may divide H (grouped-query).
+    ///   - value: `[.., S, d_v]`, heads as the key.
+    public func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor,
+                                 options: DotProductAttentionOptions = .init(),
+                                 admission: Admission? = nil) async throws -> Computed {
+        let problem = try ScaledDotProduct.prepare(query: query, key: key, value: value, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
+    /// Multi-head attention with projections; see ``MultiHeadAttentionInput``.
+    public func multiHead(_ input: MultiHeadAttentionInput,
+                          options: MultiHeadAttentionOptions = .init(),
+                          admission: Admission? = nil) async throws -> Computed {
+        let problem = try MultiHead.prepare(input, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
+    /// Additive (Bahdanau) attention; see ``AdditiveAttentionInput``.
+    public func additive(_ input: AdditiveAttentionInput,
+                         options: AdditiveAttentionOptions = .init(),
+                         admission: Admission? = nil) async throws -> Computed {
+        let problem = try Additive.prepare(input, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
+    /// Luong's "general" score, `softmax(s_i W_a h_jᵀ) V` (Luong et al. 2015, eq. 8); see ``LuongGeneralInput``.
+    public func luongGeneral(_ input: LuongGeneralInput,
+                             options: DotProductAttentionOptions = .init(scale: 1),
+                             admission: Admission? = nil) async throws -> Computed {
+        let problem = try LuongGeneral.prepare(input, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
+    /// A mechanism's result and how long it queued and ran.
+    public struct Computed: Sendable {
+        public var result: AttentionResult
+        public var timing: JobTiming
+        public var output: Tensor { result.output }
+        public var weights: Tensor? { result.weights }
+    }
+
+    private func run(_ admission: Admission?,
+                     _ work: @escaping @Sendable (ParallelContext) -> AttentionResult) async throws -> Computed {
+        let ticket = try admission ?? pool.admit()
+        let outcome = try await pool.run(ticket, work)
+        return Computed(result: outcome.value, timing: outcome.timing)
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+
+/// A fixed set of worker threads that run admitted jobs, at most `workers + queueDepth`
+/// at a time; each job may fan its work out over idle workers with ``ParallelContext/forEach(_:_:)``.
+///
+/// Why not Swift's cooperative pool: attention jobs are long, CPU-bound and call BLAS;
+/// running them there would starve the event loops and the async runtime. A dedicated
+/// pool with a bounded queue also gives back-pressure (admission) and a readable depth.
+final class WorkerPool: @unchecked Sendable {
+    let workerCount: Int
+    /// Jobs that may be admitted at once: running plus waiting.
+    let capacity: Int
+
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var waiting: [Job] = []
+    private var batches: [Batch] = []
+    private var admitted = 0
+    private var running = 0
+    private var accepting = true
+    private var stopping = false
+
+    init(workers: Int, queueDepth: Int) {
+        workerCount = max(1, workers)
+        capacity = workerCount + max(0, queueDepth)
+        for index in 0..<workerCount {
+            let thread = Thread { [unowned self] in self.workerLoop() }
+            thread.name = "attention-worker-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    // MARK: Admission
+
+    /// Reserves a place for one job, or throws when `capacity` jobs are already admitted.
+    func admit() throws(EngineError) -> Admission {
+        condition.lock()
+        defer { condition.unlock() }
+        guard accepting else { throw .shuttingDown }
+        guard admitted < capacity else { throw .overloaded(capacity: capacity) }
+        admitted += 1
+        return Admission(pool: self)
+    }
+
+    fileprivate func release() {
+        condition.lock()
+        admitted -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var status: EngineStatus {
+        condition.lock()
+        defer { condition.unlock() }
+        return EngineStatus(workers: workerCount, capacity: capacity, admitted: admitted,
+                            queued: waiting.count, running: running, accepting: accepting)
+    }
+
+    /// Stops admitting new jobs; jobs already admitted still run.
+    func stopAccepting() {
+        condition.lock()
+        accepting = false
+        condition.unlock()
+    }
+
+    /// Waits until no admitted job remains.
+    func waitUntilIdle() {
+        condition.lock()
+        while admitted > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Ends the worker threads once the admitted jobs are done.
+    func shutdown() {
+        stopAccepting()
+        waitUntilIdle()
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Running jobs
+
+    /// Runs `work` on a worker once one is free, and returns its value.
+    /// Cancelling the calling task removes a waiting job, or stops a running one at its next step.
+    func run<T: Sendable>(_ admission: Admission, _ work: @escaping @Sendable (ParallelContext) -> T) async throws -> JobOutcome<T> {
+        let job = Job()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutcome<T>, Error>) in
+                job.body = { [unowned self] job in
+                    let started = ContinuousClock.now
+                    let value = work(ParallelContext(pool: self, job: job))
+                    let timing = JobTiming(queued: started - job.enqueued, compute: .now - started)
+                    if job.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        continuation.resume(returning: JobOutcome(value: value, timing: timing))
+                    }
+                }
+                job.abandon = { continuation.resume(throwing: CancellationError()) }
+                job.admission = admission
+                enqueue(job)
+            }
+        } onCancel: {
+            cancel(job)
+        }
+    }
+
+    private func enqueue(_ job: Job) {
+        condition.lock()
+        if job.isCancelled {  // cancelled before it was queued
+            condition.unlock()
+            job.admission?.release()
+            job.abandon?()
+            return
+        }
+        waiting.append(job)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func cancel(_ job: Job) {
+        condition.lock()
+        job.isCancelled = true
+        let index = waiting.firstIndex { $0 === job }
+        if let index { waiting.remove(at: index) }
+        condition.unlock()
+        if index != nil {
+            job.admission?.release()
+            job.abandon?()
+        }
+    }
+
+    private func workerLoop() {
+        condition.lock()
+        while true {
+            if let batch = batches.first(where: { $0.next < $0.count }) {
+                let index = batch.claim()
+                condition.unlock()
+                batch.perform(index)
+                condition.lock()
+                batch.finishOne()
+                if batch.remaining == 0 { condition.broadcast() }
+            } else if !waiting.isEmpty {
+                let job = waiting.removeFirst()
+                running += 1
+                condition.unlock()
+                job.body?(job)
+                job.admission?.release()
+                condition.lock()
+                running -= 1
+            } else if stopping {
+                break
+            } else {
+                condition.wait()
+            }
+        }
+        condition.unlock()
+    }
+
+    /// Runs `body(0..<count)` on the calling worker and any idle ones; returns when all are done.
+    fileprivate func forEach(_ count: Int, job: Job, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1, !job.isCancelled { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let batch = Batch(count: count, job: job, body: body)
+            condition.lock()
+            batches.append(batch)
+            condition.broadcast()
+            while batch.next < count {
+                let index = batch.claim()
+                condition.unlock()
+                batch.perform(index)
+                condition.lock()
+                batch.finishOne()
+            }
+            while batch.remaining > 0 { condition.wait() }
+            batches.removeAll { $0 === batch }
+            condition.unlock()
+        }
+    }
+}
+
+/// A place reserved for one job; released when the job ends, or when dropped unused.
+public final class Admission: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var pool: WorkerPool?
+    private var released = false
+
+    fileprivate init(pool: WorkerPool) { self.pool = pool }
+
+    /// Gives the place back (idempotent).
+    public func release() {
+        lock.lock()
+        let first = !released
+        released = true
+        lock.unlock()
+        if first { pool?.release() }
+    }
+
+    deinit { release() }
+}
+
+/// The handle a running job uses to split its work.
+struct ParallelContext: @unchecked Sendable {
+    fileprivate let pool: WorkerPool
+    fileprivate let job: Job
+
+    /// Runs `body(i)` for every i in `0..<count`, spread over idle workers. Iterations must
+    /// touch disjoint memory. A cancelled job skips the iterations not yet started.
+    func forEach(_ count: Int, _ body: (Int) -> Void) {
+        pool.forEach(count, job: job, body)
+    }
+
+    var isCancelled: Bool { job.isCancelled }
+}
+
+/// How long a job waited for a worker and how long it ran.
+public struct JobTiming: Sendable, Equatable {
+    public var queued: Duration
+    public var compute: Duration
+    public init(queued: Duration = .zero, compute: Duration = .zero) {
+        self.queued = queued
+        self.compute = compute
+    }
+}
+
+struct JobOutcome<T: Sendable>: Sendable {
+    let value: T
+    let timing: JobTiming
+}
+
+/// What the pool is doing now.
+public struct EngineStatus: Sendable, Equatable {
+    public let workers: Int
+    /// Jobs that may be admitted at once (`workers + queueDepth`).
+    public let capacity: Int
+    /// Jobs admitted and not finished (running, waiting, or reserved).
+    public let admitted: Int
+    /// Jobs waiting for a worker.
+    public let queued: Int
+    /// Jobs on a worker now.
+    public let running: Int
+    /// False once draining has begun.
+    public let accepting: Bool
+}
+
+/// Why the engine did not take a job.
+public enum EngineError: Error, Sendable, Equatable {
+    /// `capacity` jobs are already admitted; retry later.
+    case overloaded(capacity: Int)
+    /// The engine is draining or stopped.
+    case shuttingDown
+}
+
+private final class Job: @unchecked Sendable {
+    let enqueued = ContinuousClock.now
+    var body: ((Job) -> Void)?
+    var abandon: (() -> Void)?
+    var admission: Admission?
+    private let flag = NSLock()
+    private var cancelled = false
+    var isCancelled: Bool {
+        get { flag.lock(); defer { flag.unlock() }; return cancelled }
+        set { flag.lock(); cancelled = newValue; flag.unlock() }
+    }
+}
+
+private final class Batch {
+    let count: Int
+    let job: Job
+    let body: (Int) -> Void
+    private(set) var next = 0
+    private(set) var remaining: Int
+
+    init(count: Int, job: Job, body: @escaping (Int) -> Void) {
+        self.count = count
+        self.job = job
+        self.body = body
+        remaining = count
+    }
+
+    /// Called under the pool's lock.
+    func claim() -> Int {
+        defer { next += 1 }
+        return next
+    }
+
+    /// Called under the pool's lock.
+    func finishOne() { remaining -= 1 }
+
+    func perform(_ index: Int) {
+        if !job.isCancelled { body(index) }
+    }
+}
