@@ -21,7 +21,7 @@ public final class AttentionEngine: Sendable {
         }
     }
 
-    private let pool: WorkerPool
+    let pool: WorkerPool
 
     public init(configuration: Configuration = Configuration()) {
         // BLAS runs single-threaded inside each worker: the pool is the parallelism.
@@ -57,8 +57,10 @@ public final class AttentionEngine: Sendable {
     /// Drains, then ends the worker threads.
     public func shutdown() async {
         await drain()
-        pool.shutdown()
+        pool.stopWorkers()
     }
+
+    deinit { pool.stopWorkers() }
 
     // MARK: Mechanisms
 

@@ -46,3 +46,56 @@ enum Validate {
         }
     }
 }
+
+/// Bounds that prove Float32 arithmetic on validated inputs cannot overflow: the engine
+/// promises finite outputs for finite inputs, so inputs large enough to overflow a score
+/// or an accumulator are refused up front instead of producing inf or NaN.
+enum Magnitude {
+    /// Largest |x| in the tensor, 0 for nil or empty.
+    static func of(_ tensor: Tensor?) -> Double {
+        guard let tensor else { return 0 }
+        var largest: Float = 0
+        for x in tensor.scalars { largest = max(largest, abs(x)) }
+        return Double(largest)
+    }
+
+    /// A bound on |x·W + b| for rows of x with `inner` features.
+    static func ofProjection(input: Double, weight: Tensor, bias: Tensor?) -> Double {
+        Double(weight.shape[0]) * input * of(weight) + of(bias)
+    }
+
+    /// Half of Float's range: room for a sum of two bounded terms.
+    static let limit = Double(Float.greatestFiniteMagnitude) / 2
+
+    static func check(_ bound: Double, _ field: String, _ what: String) throws(AttentionError) {
+        guard bound < limit else {
+            throw .invalid(field, "holds values too large for Float32 arithmetic: \(what) could reach \(bound)")
+        }
+    }
+}
+
+extension Validate {
+    /// Every dimension must fit the 32-bit sizes BLAS takes.
+    static func blasSized(_ tensor: Tensor, _ field: String) throws(AttentionError) {
+        guard tensor.scalars.count <= Int(Int32.max) else {
+            throw .shape(field, "has \(tensor.scalars.count) elements, more than the engine's limit of \(Int32.max)")
+        }
+    }
+
+    /// Finite and BLAS-sized.
+    static func input(_ tensor: Tensor?, _ field: String) throws(AttentionError) {
+        guard let tensor else { return }
+        try blasSized(tensor, field)
+        try finite(tensor, field)
+    }
+
+    /// A 2-D weight matrix `[rows, columns]` whose rows match `inputFeatures`.
+    static func matrix(_ tensor: Tensor, _ field: String, rows: Int, rowsName: String) throws(AttentionError) {
+        guard tensor.rank == 2 else {
+            throw .shape(field, "must be a matrix [\(rowsName), out], got shape \(Shape.describe(tensor.shape))")
+        }
+        guard tensor.shape[0] == rows else {
+            throw .shape(field, "has shape \(Shape.describe(tensor.shape)) but its rows must match \(rowsName) = \(rows)")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+@main struct EngineBench { static func main() {} }
