@@ -162,13 +162,17 @@ struct TensorScanner {
 
     @inline(__always)
     private mutating func appendNumber(_ value: Double) {
-        if firstOutOfFloatRange == nil && value.magnitude > Double(Float.greatestFiniteMagnitude) {
+        let float = Float(value)
+        // Out of range means the float overflows: "3.4028235e38", which is how Python and
+        // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
+        // rounds back to it, so it must stay in range.
+        if float.isInfinite && firstOutOfFloatRange == nil {
             firstOutOfFloatRange = numbers.count
         }
         if allIntegers && !(value.isFinite && value.rounded(.towardZero) == value) {
             allIntegers = false
         }
-        numbers.append(Float(value))
+        numbers.append(float)
         counts[counts.count - 1] += 1
     }
 

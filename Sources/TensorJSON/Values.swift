@@ -84,10 +84,12 @@ public struct NumericArray: Sendable, Equatable {
     public let shape: [Int]
     /// The leaves in row-major order; `values.count` is the product of `shape`.
     public let values: [Float]
-    /// The flat index of the first number whose magnitude exceeds
-    /// `Float.greatestFiniteMagnitude` (as a `Double`, before conversion), or nil if none.
-    /// Such a leaf is stored as the nearest `Float` (±greatestFiniteMagnitude or ±infinity);
-    /// a validator should reject the array.
+    /// The flat index of the first number too large in magnitude for `Float`, or nil if
+    /// none. A number is out of range when it rounds to ±infinity as a `Float`, that is
+    /// when its magnitude exceeds `Float.greatestFiniteMagnitude` by half an ulp or more
+    /// (this includes numbers beyond `Double`'s range, such as `1e400`). The text
+    /// `3.4028235e38` that Python and Swift print for the largest float stays in range.
+    /// The leaf is stored as ±infinity; a validator should reject the array.
     public let firstOutOfFloatRange: Int?
     /// True when every leaf is a finite integral value (`3`, `3.0` and `3e2` all count),
     /// which lets a validator accept the array as integers such as lengths or indices.
