@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "AttentionEngine", targets: ["AttentionEngine"]),
         .executable(name: "engine-bench", targets: ["engine-bench"]),
+        .library(name: "TensorJSON", targets: ["TensorJSON"]),
+        .executable(name: "json-bench", targets: ["json-bench"]),
     ],
     targets: [
         // OpenBLAS's CBLAS interface (Debian: libopenblas-dev). A shim only: no logic.
@@ -34,5 +36,9 @@ let package = Package(
             dependencies: ["AttentionEngine"],
             resources: [.copy("Fixtures")]
         ),
+        // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
+        .target(name: "TensorJSON"),
+        .testTarget(name: "TensorJSONTests", dependencies: ["TensorJSON"]),
+        .executableTarget(name: "json-bench", dependencies: ["TensorJSON"]),
     ]
 )
