@@ -24,7 +24,9 @@ What it does
   a wrong transpose or reshape makes the script fail loudly instead of writing a bad
   fixture.
 * Asserts no case has a query row without a visible key: the libraries disagree with
-  the engine there (JAX and Keras ``Attention`` give uniform weights, the engine zeros).
+  the engine (zero weights, zero output) there. JAX gives uniform weights (the mean of
+  V); Keras ``Attention`` subtracts 1e9, which in float64 leaves the row's softmax as if
+  unmasked; Keras ``MultiHeadAttention`` gives zero weights, so its output is ``b_o``.
 
 Inputs are float32 normals cast to float64, so a float32 engine sees exactly the same
 inputs (compare with rtol 2e-4, atol 2e-5). Seeds are fixed; output is deterministic for
@@ -620,8 +622,8 @@ ATTENTION_NOTES = [
     "[query, value, key]; the fixture uses the engine's names.",
     "The value_mask padding maps to key_lengths; use_causal_mask is top-left aligned "
     "also when L != S.",
-    "Keras masks by subtracting 1e9, so a fully masked row would get uniform weights "
-    "(the engine: zeros); no case has such a row.",
+    "Keras masks by subtracting 1e9 from the scores; in float64 that leaves a fully "
+    "masked row's softmax as if unmasked (the engine: zeros); no case has such a row.",
 ]
 
 
