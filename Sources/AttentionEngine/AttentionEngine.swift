@@ -1,3 +1,4 @@
+import CAttentionKernels
 import CBLAS
 import Foundation
 
@@ -34,6 +35,9 @@ public final class AttentionEngine: Sendable {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
+
+    /// The instruction set of the row kernels chosen for this CPU, e.g. "x86-64-v4 (AVX-512)".
+    public static var kernelInstructionSet: String { String(cString: ak_instruction_set()) }
 
     /// What the pool is doing now.
     public var status: EngineStatus { pool.status }

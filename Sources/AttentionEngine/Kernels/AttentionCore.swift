@@ -84,9 +84,11 @@ struct AttentionCore: Sendable {
             switch (mode, weights, score) {
             case (.soft, .none, .scaledDot(let scale)):
                 context.forEach(batch * heads * blocks) { task in
-                    let (bh, block) = task.quotientAndRemainder(dividingBy: blocks)
+                    // Under a causal mask later blocks see more keys: start them first, so the
+                    // cheap ones fill the gaps at the end (longest-processing-time-first).
+                    let (block, bh) = task.quotientAndRemainder(dividingBy: batch * heads)
                     let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
-                    streamBlock(b, h, queries: blockRange(block), scale: scale, buffers)
+                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers)
                 }
             case (_, .average, _):
                 context.forEach(batch * blocks) { task in
