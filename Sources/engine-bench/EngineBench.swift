@@ -29,12 +29,19 @@ struct EngineBench {
         let lengths = ProcessInfo.processInfo.environment["BENCH_LENGTHS"].map { $0.split(separator: ",").compactMap { Int($0) } }
             ?? (quick ? [128, 1024] : [128, 512, 1024, 4096])
 
+        // One configuration per child process, so that its peak memory is its own.
+        if let index = arguments.firstIndex(of: "--row"), index + 1 < arguments.count {
+            let fields = arguments[index + 1].split(separator: ",").map(String.init)
+            let row = try await measure(engine, length: Int(fields[0])!, causal: fields[1] == "causal", weights: fields[2] == "weights")
+            print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
+            return
+        }
         let sgemm = measureSgemm(n: 2048, threads: workers)
         var rows = [Row]()
         for length in lengths {
             for causal in [false, true] {
                 for weights in [false, true] {
-                    rows.append(try await measure(engine, length: length, causal: causal, weights: weights))
+                    rows.append(try runChild(row: "\(length),\(causal ? "causal" : "full"),\(weights ? "weights" : "none")"))
                     if !json { FileHandle.standardError.write(Data(".".utf8)) }
                 }
             }
@@ -48,6 +55,18 @@ struct EngineBench {
         } else {
             printTable(report)
         }
+    }
+
+    static func runChild(row: String) throws -> Row {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["--row", row]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        return try JSONDecoder().decode(Row.self, from: output)
     }
 
     /// Median seconds of `repeats` runs of `body` after one warm-up run.
@@ -82,7 +101,6 @@ struct EngineBench {
     static func measure(_ engine: AttentionEngine, length: Int, causal: Bool, weights: Bool) async throws -> Row {
         let (B, H, d) = (1, 8, 64)
         let baseline = memory("VmRSS")
-        resetPeakMemory()
         var seed: UInt32 = 1
         func random() -> Float {
             seed = seed &* 1_664_525 &+ 1_013_904_223
@@ -115,11 +133,6 @@ struct EngineBench {
         return 0
     }
 
-    /// Linux resets the peak RSS (VmHWM) to the current RSS on writing "5" to clear_refs.
-    static func resetPeakMemory() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-
     static func printTable(_ report: Report) {
         print("\nOpenBLAS core \(report.blas_core); row kernels \(report.kernels); \(report.workers) workers")
         print(String(format: "sgemm %d³ on %d threads: %.1f ms, %.1f GFLOP/s\n", report.sgemm.n, report.sgemm.threads,
@@ -127,9 +140,13 @@ struct EngineBench {
         print("|     L | causal | weights | median ms | GFLOP/s | % of sgemm | peak MiB |")
         print("|------:|:------:|:-------:|----------:|--------:|-----------:|---------:|")
         for row in report.rows {
-            print(String(format: "| %5d | %6@ | %7@ | %9.2f | %7.1f | %9.0f%% | %8.1f |", row.L,
-                         row.causal ? "yes" : "no", row.weights ? "yes" : "no", row.median_ms, row.gflops,
-                         100 * row.gflops / report.sgemm.gflops, row.peak_mib))
+            let causal = (row.causal ? "yes" : "no").padding(toLength: 6, withPad: " ", startingAt: 0)
+            let weights = (row.weights ? "yes" : "no").padding(toLength: 7, withPad: " ", startingAt: 0)
+            print(String(format: "| %5d | ", row.L) + causal + " | " + weights + String(
+                format: " | %9.2f | %7.1f | %9.0f%% | %8.1f |", row.median_ms, row.gflops,
+                100 * row.gflops / report.sgemm.gflops, row.peak_mib))
         }
+        print("\nGFLOP/s counts 4·B·H·L·S·d, halved for causal (the work a causal mask leaves); peak MiB is the")
+        print("peak RSS above the process's RSS before the inputs were made, so it includes Q, K, V and outputs.")
     }
 }
