@@ -63,6 +63,21 @@ import Testing
         #expect(await run(Masking(window: SlidingWindow(left: .max, right: .max))) == nil)
     }
 
+    @Test func degenerateSizesAreRefusedNotLoopedOver() async throws {
+        // Zero features carry no data but could describe an enormous sequence.
+        let wide = try Tensor(shape: [1 << 40, 0], scalars: [])
+        let e = await error { _ = try await engine.scaledDotProduct(query: wide, key: wide, value: wide) }
+        #expect(e?.field == "query" && e?.message.contains("d_k") == true)
+        // B·H·L·S that would overflow or exceed 2³¹ − 1 elements.
+        let huge = try Tensor(shape: [1 << 20, 1 << 20, 1 << 20, 0], scalars: [])
+        let e2 = await error { _ = try await engine.scaledDotProduct(query: huge, key: huge, value: huge) }
+        #expect(e2 != nil)
+        var random = SeededRandom(seed: 35)
+        let q = random.tensor([70_000, 1]), k = random.tensor([70_000, 1])
+        let e3 = await error { _ = try await engine.scaledDotProduct(query: q, key: k, value: k) }
+        #expect(e3?.field == "weights")
+    }
+
     @Test func valuesThatWouldOverflowFloat32AreRefused() async throws {
         let big = try Tensor(shape: [1, 2], scalars: [3e19, 3e19])
         let e = await error { _ = try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(scale: 1)) }

@@ -72,6 +72,8 @@ struct AttentionCore: Sendable {
     func run(on context: ParallelContext) -> (output: [Float], weights: [Float]?) {
         var output = [Float](repeating: 0, count: outputCount)
         var weightValues = [Float](repeating: 0, count: weightsCount)
+        // No query or no key: every row is empty, so zeros are the answer.
+        guard queryLength > 0, keyLength > 0 else { return (output, weights == .none ? nil : weightValues) }
         query.withUnsafeBufferPointer { q in
         key.withUnsafeBufferPointer { k in
         value.withUnsafeBufferPointer { v in

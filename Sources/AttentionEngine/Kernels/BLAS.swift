@@ -28,6 +28,7 @@ func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1,
 func project(_ x: [Float], rows: Int, _ weight: Tensor, bias: Tensor?, on context: ParallelContext) -> [Float] {
     let input = weight.shape[0], output = weight.shape[1]
     var y = [Float](repeating: 0, count: rows * output)
+    guard rows > 0, output > 0, input > 0 else { return y }
     let block = 64
     x.withUnsafeBufferPointer { x in
         weight.scalars.withUnsafeBufferPointer { w in

@@ -85,6 +85,11 @@ enum Additive {
         guard input.wKey.shape[1] == hidden else {
             throw .shape("w_key", "must have h = \(hidden) columns like w_query, got shapes \(Shape.describe(input.wKey.shape)) and \(Shape.describe(input.wQuery.shape))")
         }
+        try Validate.features(query.shape[rank - 1], "query", "d_q")
+        try Validate.features(key.shape[rank - 1], "key", "d_k")
+        try Validate.features(value.shape[rank - 1], "value", "d_v")
+        try Validate.features(hidden, "w_query", "h")
+        try Validate.resultSize(Array(query.shape.dropLast()) + [key.shape[rank - 2]], "weights")
         try Validate.vector(input.v, "v", length: hidden)
         try Validate.vector(input.bias, "bias", length: hidden)
         for (tensor, field) in [(query, "query"), (key, "key"), (input.value, "value"), (input.wQuery, "w_query"),

@@ -149,6 +149,13 @@ enum MultiHead {
             throw .shape("w_v", "has \(p.wV.shape[1]) columns, which num_kv_heads = \(kvHeads) does not divide (H_kv·d_v columns)")
         }
         let valueDim = p.wV.shape[1] / kvHeads
+        try Validate.features(query.shape[rank - 1], "query", "E_q")
+        try Validate.features(key.shape[rank - 1], "key", "E_k")
+        try Validate.features(value.shape[rank - 1], "value", "E_v")
+        try Validate.features(keyDim, "w_q", "d_k")
+        try Validate.features(valueDim, "w_v", "d_v")
+        try Validate.resultSize([batch, heads, queryLength, keyLength], options.weights == .none ? "scores" : "weights")
+        try Validate.resultSize([batch, max(queryLength, keyLength), heads * max(keyDim, valueDim)], "projections")
         if let wO = p.wO { try Validate.matrix(wO, "w_o", rows: heads * valueDim, rowsName: "H·d_v") }
         try Validate.vector(p.bQ, "b_q", length: heads * keyDim)
         try Validate.vector(p.bK, "b_k", length: kvHeads * keyDim)

@@ -67,6 +67,9 @@ enum ScaledDotProduct {
         guard value.shape[rank - 2] == keyLength else {
             throw .shape("value", "has \(value.shape[rank - 2]) positions but key has S = \(keyLength): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
         }
+        try Validate.features(keyDim, "query", "d_k")
+        try Validate.features(valueDim, "value", "d_v")
+        try Validate.resultSize([batch, heads, queryLength, keyLength], options.returnWeights ? "weights" : "scores")
         try Validate.input(query, "query")
         try Validate.input(key, "key")
         try Validate.input(value, "value")

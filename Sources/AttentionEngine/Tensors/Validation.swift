@@ -82,6 +82,19 @@ extension Validate {
         }
     }
 
+    /// Feature sizes (d_k, d_v, E, h) must be at least 1: a zero-width tensor carries no
+    /// data but could still describe an enormous sequence.
+    static func features(_ size: Int, _ field: String, _ name: String) throws(AttentionError) {
+        guard size >= 1 else { throw .shape(field, "must have at least one feature (\(name) ≥ 1), got \(name) = \(size)") }
+    }
+
+    /// The element count of a result, refused when it would exceed 2³¹ − 1 (or overflow).
+    static func resultSize(_ dimensions: [Int], _ what: String) throws(AttentionError) {
+        guard let count = Shape.elementCount(dimensions), count <= Int(Int32.max) else {
+            throw .shape(what, "would have shape \(Shape.describe(dimensions)), more than the engine's limit of \(Int32.max) elements")
+        }
+    }
+
     /// Finite and BLAS-sized.
     static func input(_ tensor: Tensor?, _ field: String) throws(AttentionError) {
         guard let tensor else { return }
