@@ -123,11 +123,7 @@ struct AttentionCore: Sendable {
 
     private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers) {
         let rows = queries.count
-        let g = h / (heads / kvHeads)
-        let q = buffers.query! + queryLayout.offset(batch: b, head: h) + queries.lowerBound * queryLayout.rowStride
-        let k = buffers.key! + keyLayout.offset(batch: b, head: g)
-        let v = buffers.value! + valueLayout.offset(batch: b, head: g)
-        let o = buffers.output! + outputLayout.offset(batch: b, head: h) + queries.lowerBound * outputLayout.rowStride
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
         let ldo = outputLayout.rowStride
 
         withScratch(3 * rows + rows * Self.keyBlock) { scratch in
@@ -201,11 +197,7 @@ struct AttentionCore: Sendable {
     private func materializeBlock(_ b: Int, _ h: Int, queries: Range<Int>,
                                   into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
         let rows = queries.count
-        let g = h / (heads / kvHeads)
-        let q = buffers.query! + queryLayout.offset(batch: b, head: h) + queries.lowerBound * queryLayout.rowStride
-        let k = buffers.key! + keyLayout.offset(batch: b, head: g)
-        let v = buffers.value! + valueLayout.offset(batch: b, head: g)
-        let o = buffers.output! + outputLayout.offset(batch: b, head: h) + queries.lowerBound * outputLayout.rowStride
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
         let first = visibility.keyRange(batch: b, query: queries.lowerBound)
         let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
         let seen = first.lowerBound..<max(first.lowerBound, last.upperBound)
@@ -254,6 +246,19 @@ struct AttentionCore: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The first query row of the block, and key, value and output row 0, of head h of batch b
+    /// (key/value head ⌊h / (H / H_kv)⌋).
+    @inline(__always)
+    private func pointers(_ b: Int, _ h: Int, _ queries: Range<Int>, _ buffers: Buffers) -> (
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let g = h / (heads / kvHeads)
+        return (buffers.query! + queryLayout.offset(batch: b, head: h) + queries.lowerBound * queryLayout.rowStride,
+                buffers.key! + keyLayout.offset(batch: b, head: g),
+                buffers.value! + valueLayout.offset(batch: b, head: g),
+                buffers.output! + outputLayout.offset(batch: b, head: h) + queries.lowerBound * outputLayout.rowStride)
+    }
 
     /// Applies the row's interval, mask and bias to the scores of `keys` for one query.
     @inline(__always)

@@ -58,8 +58,7 @@ enum Additive {
             core.query = project(input.query.scalars, rows: batch * queryLength, input.wQuery, bias: input.bias, on: context)
             core.key = project(input.key.scalars, rows: batch * keyLength, input.wKey, bias: nil, on: context)
             let (output, weights) = core.run(on: context)
-            return AttentionResult(output: Tensor(uncheckedShape: outputShape, scalars: output),
-                                   weights: weights.map { Tensor(uncheckedShape: weightsShape, scalars: $0) })
+            return AttentionResult(output, outputShape, weights, weightsShape)
         }
     }
 
@@ -68,17 +67,9 @@ enum Additive {
         let value = input.value ?? key
         try Validate.rank(query, "query", in: 2...3, names: "[L, d_q] or [B, L, d_q]")
         let rank = query.rank
-        for (tensor, field) in [(key, "key"), (value, "value")] {
-            guard tensor.rank == rank else {
-                throw .shape(field, "must have the query's rank \(rank), got shape \(Shape.describe(tensor.shape)) against query \(Shape.describe(query.shape))")
-            }
-            if rank == 3, tensor.shape[0] != query.shape[0] {
-                throw .shape(field, "has batch size \(tensor.shape[0]) but query has \(query.shape[0]): shapes \(Shape.describe(tensor.shape)) and \(Shape.describe(query.shape))")
-            }
-        }
-        guard value.shape[rank - 2] == key.shape[rank - 2] else {
-            throw .shape("value", "has \(value.shape[rank - 2]) positions but key has \(key.shape[rank - 2]): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
-        }
+        try Validate.sameRankAndBatch(key, "key", as: query, batched: rank == 3)
+        try Validate.sameRankAndBatch(value, "value", as: query, batched: rank == 3)
+        try Validate.valuesMatchKeys(value, key, axis: rank - 2)
         try Validate.matrix(input.wQuery, "w_query", rows: query.shape[rank - 1], rowsName: "the query's features d_q")
         try Validate.matrix(input.wKey, "w_key", rows: key.shape[rank - 1], rowsName: "the key's features d_k")
         let hidden = input.wQuery.shape[1]

@@ -102,8 +102,7 @@ enum MultiHead {
             core.value = project(valueSource.scalars, rows: batch * keyLength, p.wV, bias: p.bV, on: context)
             let (heads, weights) = core.run(on: context)
             let output = p.wO.map { project(heads, rows: batch * queryLength, $0, bias: p.bO, on: context) } ?? heads
-            return AttentionResult(output: Tensor(uncheckedShape: outputShape, scalars: output),
-                                   weights: weights.map { Tensor(uncheckedShape: weightsShape, scalars: $0) })
+            return AttentionResult(output, outputShape, weights, weightsShape)
         }
     }
 
@@ -113,18 +112,9 @@ enum MultiHead {
         let rank = query.rank
         let key = input.key ?? query
         let value = input.value ?? key
-        for (tensor, field) in [(input.key, "key"), (input.value, "value")] {
-            guard let tensor else { continue }
-            guard tensor.rank == rank else {
-                throw .shape(field, "must have the query's rank \(rank), got shape \(Shape.describe(tensor.shape)) against query \(Shape.describe(query.shape))")
-            }
-            if rank == 3, tensor.shape[0] != query.shape[0] {
-                throw .shape(field, "has batch size \(tensor.shape[0]) but query has \(query.shape[0]): shapes \(Shape.describe(tensor.shape)) and \(Shape.describe(query.shape))")
-            }
-        }
-        guard value.shape[rank - 2] == key.shape[rank - 2] else {
-            throw .shape("value", "has \(value.shape[rank - 2]) positions but key has \(key.shape[rank - 2]): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
-        }
+        try Validate.sameRankAndBatch(input.key, "key", as: query, batched: rank == 3)
+        try Validate.sameRankAndBatch(input.value, "value", as: query, batched: rank == 3)
+        try Validate.valuesMatchKeys(value, key, axis: rank - 2)
         let batch = rank == 3 ? query.shape[0] : 1
         let queryLength = query.shape[rank - 2], keyLength = key.shape[rank - 2]
 

@@ -31,8 +31,7 @@ enum ScaledDotProduct {
 
         func run(on context: ParallelContext) -> AttentionResult {
             let (output, weights) = core.run(on: context)
-            return AttentionResult(output: Tensor(uncheckedShape: outputShape, scalars: output),
-                                   weights: weights.map { Tensor(uncheckedShape: weightsShape, scalars: $0) })
+            return AttentionResult(output, outputShape, weights, weightsShape)
         }
     }
 
@@ -40,19 +39,13 @@ enum ScaledDotProduct {
                         options: DotProductAttentionOptions) throws(AttentionError) -> Prepared {
         try Validate.rank(query, "query", in: 2...4, names: "[L, d_k], [B, L, d_k] or [B, H, L, d_k]")
         let rank = query.rank
-        for (tensor, field, width) in [(key, "key", "d_k"), (value, "value", "d_v")] where tensor.rank != rank {
-            throw .shape(field, "must have the query's rank \(rank) ([.., S, \(width)]), got shape \(Shape.describe(tensor.shape)) against query \(Shape.describe(query.shape))")
-        }
+        try Validate.sameRankAndBatch(key, "key", as: query, batched: rank >= 3)
+        try Validate.sameRankAndBatch(value, "value", as: query, batched: rank >= 3)
         let batch = rank >= 3 ? query.shape[0] : 1
         let heads = rank == 4 ? query.shape[1] : 1
         let kvHeads = rank == 4 ? key.shape[1] : 1
         let (queryLength, keyDim) = (query.shape[rank - 2], query.shape[rank - 1])
         let (keyLength, valueDim) = (key.shape[rank - 2], value.shape[rank - 1])
-        if rank >= 3 {
-            for (tensor, field) in [(key, "key"), (value, "value")] where tensor.shape[0] != batch {
-                throw .shape(field, "has batch size \(tensor.shape[0]) but query has \(batch): shapes \(Shape.describe(tensor.shape)) and \(Shape.describe(query.shape))")
-            }
-        }
         if rank == 4 {
             guard value.shape[1] == kvHeads else {
                 throw .shape("value", "has \(value.shape[1]) heads but key has \(kvHeads): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
@@ -64,9 +57,7 @@ enum ScaledDotProduct {
         guard key.shape[rank - 1] == keyDim else {
             throw .shape("key", "has feature size \(key.shape[rank - 1]) but query has d_k = \(keyDim): shapes \(Shape.describe(key.shape)) and \(Shape.describe(query.shape))")
         }
-        guard value.shape[rank - 2] == keyLength else {
-            throw .shape("value", "has \(value.shape[rank - 2]) positions but key has S = \(keyLength): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
-        }
+        try Validate.valuesMatchKeys(value, key, axis: rank - 2)
         try Validate.features(keyDim, "query", "d_k")
         try Validate.features(valueDim, "value", "d_v")
         try Validate.resultSize([batch, heads, queryLength, keyLength], options.returnWeights ? "weights" : "scores")

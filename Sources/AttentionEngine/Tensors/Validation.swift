@@ -102,6 +102,24 @@ extension Validate {
         try finite(tensor, field)
     }
 
+    /// `tensor` (a key or value) must have the query's rank and, when batched, its batch size.
+    static func sameRankAndBatch(_ tensor: Tensor?, _ field: String, as query: Tensor, batched: Bool) throws(AttentionError) {
+        guard let tensor else { return }
+        guard tensor.rank == query.rank else {
+            throw .shape(field, "must have the query's rank \(query.rank), got shape \(Shape.describe(tensor.shape)) against query \(Shape.describe(query.shape))")
+        }
+        if batched, tensor.shape[0] != query.shape[0] {
+            throw .shape(field, "has batch size \(tensor.shape[0]) but query has \(query.shape[0]): shapes \(Shape.describe(tensor.shape)) and \(Shape.describe(query.shape))")
+        }
+    }
+
+    /// Values must have one row per key: dimension `axis` of both agrees.
+    static func valuesMatchKeys(_ value: Tensor, _ key: Tensor, axis: Int) throws(AttentionError) {
+        guard value.shape[axis] == key.shape[axis] else {
+            throw .shape("value", "has \(value.shape[axis]) positions but key has S = \(key.shape[axis]): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
+        }
+    }
+
     /// A 2-D weight matrix `[rows, columns]` whose rows match `inputFeatures`.
     static func matrix(_ tensor: Tensor, _ field: String, rows: Int, rowsName: String) throws(AttentionError) {
         guard tensor.rank == 2 else {
