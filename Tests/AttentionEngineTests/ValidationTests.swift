@@ -107,3 +107,63 @@ import Testing
         #expect(await error { _ = try await engine.additive(additive) }?.field == "w_key")
     }
 }
+
+/// Random, mostly malformed problems: each must compute finite numbers or throw `AttentionError`.
+@Suite struct NeverTrapsTests {
+    let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
+
+    func shape(_ random: inout SeededRandom) -> [Int] {
+        (0..<random.int(0...5)).map { _ in random.int(0...4) }
+    }
+
+    @Test func randomShapesAndOptions() async throws {
+        var random = SeededRandom(seed: 51)
+        var computed = 0, refused = 0
+        for _ in 0..<600 {
+            // Mostly near-valid: key and value shapes derived from the query's, then sometimes broken.
+            let queryShape = random.bool(0.8) ? (0..<random.int(2...4)).map { _ in random.int(1...4) } : shape(&random)
+            var keyShape = queryShape, valueShape = queryShape
+            if queryShape.count >= 2 {
+                keyShape[queryShape.count - 2] = random.int(0...5)
+                valueShape[queryShape.count - 2] = keyShape[queryShape.count - 2]
+                valueShape[queryShape.count - 1] = random.int(1...3)
+            }
+            if random.bool(0.3) { keyShape = shape(&random) }
+            if random.bool(0.2) { valueShape = shape(&random) }
+            let q = random.tensor(queryShape), k = random.tensor(keyShape), v = random.tensor(valueShape)
+            let options = DotProductAttentionOptions(
+                scale: random.bool(0.2) ? [Float.nan, -1, 0, 1e30][random.int(0...3)] : nil,
+                masking: Masking(causal: random.bool(0.3) ? .bottomRight : nil,
+                                 window: random.bool(0.3) ? SlidingWindow(left: random.int(-2...3), right: random.int(-2...3)) : nil,
+                                 keyLengths: random.bool(0.3) ? (0..<random.int(0...3)).map { _ in random.int(-1...5) } : nil,
+                                 mask: random.bool(0.3) ? random.mask(shape(&random)) : nil),
+                bias: random.bool(0.3) ? random.tensor(shape(&random)) : nil,
+                mode: random.bool() ? .hard : .soft, returnWeights: random.bool())
+            do {
+                let result = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options)
+                #expect(result.output.scalars.allSatisfy { $0.isFinite })
+                computed += 1
+            } catch is AttentionError {
+                refused += 1
+            }
+        }
+        #expect(computed > 20 && refused > 20)
+    }
+
+    @Test func randomMultiHeadAndAdditive() async throws {
+        var random = SeededRandom(seed: 52)
+        for _ in 0..<300 {
+            let heads = random.int(-1...4)
+            let projections = MultiHeadProjections(
+                wQ: random.tensor(shape(&random)), wK: random.tensor(shape(&random)), wV: random.tensor(shape(&random)),
+                wO: random.bool() ? random.tensor(shape(&random)) : nil, bQ: random.bool() ? random.tensor(shape(&random)) : nil)
+            let input = MultiHeadAttentionInput(query: random.tensor(shape(&random)), key: random.bool() ? random.tensor(shape(&random)) : nil,
+                                                projections: projections, numHeads: heads, numKVHeads: random.bool() ? random.int(-1...4) : nil)
+            _ = try? await engine.multiHead(input, options: .init(weights: [.none, .average, .perHead][random.int(0...2)]))
+            let additive = AdditiveAttentionInput(query: random.tensor(shape(&random)), key: random.tensor(shape(&random)),
+                                                  wQuery: random.tensor(shape(&random)), wKey: random.tensor(shape(&random)),
+                                                  v: random.tensor(shape(&random)))
+            _ = try? await engine.additive(additive)
+        }
+    }
+}
