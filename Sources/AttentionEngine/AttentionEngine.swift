@@ -105,6 +105,29 @@ public final class AttentionEngine: Sendable {
         return try await run(admission) { problem.run(on: $0) }
     }
 
+    /// The sinusoidal positional encoding `[length, dim]` (Vaswani et al. 2017, §3.5), plus
+    /// `addTo` (`[length, dim]`) when given; see ``PositionalEncoding/sinusoidal(length:dim:base:)``.
+    public func sinusoidalEncoding(length: Int, dim: Int, base: Double = 10_000, addTo: Tensor? = nil,
+                                   admission: Admission? = nil) async throws -> Tensor {
+        if let addTo {
+            guard addTo.shape == [length, dim] else {
+                throw AttentionError.shape("add_to", "must have shape [\(length), \(dim)] (length, dim), got \(Shape.describe(addTo.shape))")
+            }
+            try Validate.input(addTo, "add_to")
+            try Magnitude.check(Magnitude.of(addTo) + 1, "add_to", "a sum with the encoding")
+        }
+        _ = try PositionalEncoding.sinusoidal(length: 0, dim: dim, base: base)  // validates dim and base
+        guard length >= 0, let count = Shape.elementCount([length, dim]), count <= Int(Int32.max) else {
+            throw AttentionError.invalid("length", "must be a non-negative integer with length × dim ≤ \(Int32.max), got \(length)")
+        }
+        let ticket = try admission ?? pool.admit()
+        return try await pool.run(ticket) { _ in
+            var encoding = try! PositionalEncoding.sinusoidal(length: length, dim: dim, base: base)  // validated above
+            if let addTo { for i in encoding.scalars.indices { encoding.scalars[i] += addTo.scalars[i] } }
+            return encoding
+        }.value
+    }
+
     /// A mechanism's result and how long it queued and ran.
     public struct Computed: Sendable {
         public var result: AttentionResult

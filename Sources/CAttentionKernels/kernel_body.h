@@ -3,6 +3,7 @@
 // dispatch.c picks the best compiled copy for the running CPU.
 #include "attention_kernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INLINE static inline __attribute__((always_inline))
@@ -140,7 +141,8 @@ void KERNEL(ak_scale_rows)(float *x, int rows, int cols, long ld, const float *f
 }
 
 void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
-                          const bool *mask, long mask_stride, const float *bias, long bias_stride) {
+                          const bool *mask, long mask_stride, const float *bias, long bias_stride,
+                          float alibi_slope, long query) {
     if (lo < 0) lo = 0;
     if (hi > n) hi = n;
     if (hi < lo) hi = lo;
@@ -149,10 +151,23 @@ void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
     if (bias) {
         for (int j = lo; j < hi; j++) s[j] += bias[j * bias_stride];
     }
+    if (alibi_slope != 0) {
+        for (int j = lo; j < hi; j++) s[j] -= alibi_slope * (float)labs(query - j);
+    }
     if (mask) {
         for (int j = lo; j < hi; j++) {
             if (!mask[j * mask_stride]) s[j] = -INFINITY;
         }
+    }
+}
+
+void KERNEL(ak_softcap_rows)(float *s, int rows, int cols, long ld, float cap) {
+    float inverse = 1.0f / cap;
+    for (int r = 0; r < rows; r++) {
+        float *row = s + r * ld;
+        int j = 0;
+        for (; j + LANES <= cols; j += LANES) vstore(row + j, vtanh(vload(row + j) * inverse) * cap);
+        if (j < cols) store_partial(row + j, cols - j, vtanh(load_partial(row + j, cols - j, 0) * inverse) * cap);
     }
 }
 

@@ -48,6 +48,8 @@ struct AttentionCore: Sendable {
     let valueLayout: HeadLayout
     let outputLayout: HeadLayout
     let score: Score
+    /// Soft-capping c: scores become c · tanh(s / c) before masking.
+    let softcap: Float?
     let visibility: Visibility
     let mode: AttentionMode
     let weights: HeadWeights
@@ -143,6 +145,7 @@ struct AttentionCore: Sendable {
                           q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
                           k + keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
                           scores, ldc: width)
+                    if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
                     if !span.everyQuerySeesEveryKey {
                         for row in seeing {
                             applyVisibility(scores + (row - first) * width, b, h, query: queries.lowerBound + row,
@@ -217,6 +220,7 @@ struct AttentionCore: Sendable {
                 }
             }
         }
+        if let softcap { ak_softcap_rows(weights + seen.lowerBound, Int32(rows), Int32(seen.count), keyLength, softcap) }
         for row in 0..<rows {
             let keys = visibility.keyRange(batch: b, query: queries.lowerBound + row)
             if visibility.hasElementwiseTerms || keys != 0..<keyLength {
@@ -276,7 +280,8 @@ struct AttentionCore: Sendable {
             biasStride = bb.keyStride
         }
         ak_mask_row(scores, Int32(keys.count), Int32(range.lowerBound - keys.lowerBound),
-                    Int32(range.upperBound - keys.lowerBound), mask, maskStride, bias, biasStride)
+                    Int32(range.upperBound - keys.lowerBound), mask, maskStride, bias, biasStride,
+                    visibility.alibiSlopes?[h] ?? 0, query - keys.lowerBound)
     }
 
     private func withMaskAndBias(_ body: (UnsafePointer<Bool>?, UnsafePointer<Float>?) -> Void) {

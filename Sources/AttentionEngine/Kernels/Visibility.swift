@@ -50,11 +50,14 @@ struct Visibility: Sendable {
     let keyLengths: [Int]?
     let mask: Broadcast<Bool>?
     let bias: Broadcast<Float>?
+    /// ALiBi: query head h adds −alibiSlopes[h]·|i − j| to its scores.
+    let alibiSlopes: [Float]?
 
     /// Validates `masking` for a problem with `batch` batches of `L` queries and `S` keys.
     /// `target` gives the scores' axes a mask or bias may broadcast to.
-    init(_ masking: Masking, bias: Tensor?, batch: Int, queryLength: Int, keyLength: Int,
+    init(_ masking: Masking, bias: Tensor?, alibiSlopes: [Float]? = nil, batch: Int, queryLength: Int, keyLength: Int,
          target: [(ScoreAxis, Int)]) throws(AttentionError) {
+        self.alibiSlopes = alibiSlopes
         self.queryLength = queryLength
         self.keyLength = keyLength
         switch masking.causal {
@@ -95,7 +98,7 @@ struct Visibility: Sendable {
     }
 
     /// True when some key of a row is hidden by something other than its interval, or biased.
-    var hasElementwiseTerms: Bool { mask != nil || bias != nil }
+    var hasElementwiseTerms: Bool { mask != nil || bias != nil || alibiSlopes != nil }
 
     /// The keys query `query` of batch `batch` may see by the interval constraints.
     @inline(__always)
