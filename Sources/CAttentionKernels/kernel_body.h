@@ -143,7 +143,9 @@ void KERNEL(ak_scale_rows)(float *x, int rows, int cols, long ld, const float *f
 void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
                           const bool *mask, long mask_stride, const float *bias, long bias_stride,
                           float alibi_slope, long query) {
+    // Clamp [lo, hi) into [0, n]: a row's interval may start after this tile ends.
     if (lo < 0) lo = 0;
+    if (lo > n) lo = n;
     if (hi > n) hi = n;
     if (hi < lo) hi = lo;
     for (int j = 0; j < lo; j++) s[j] = -INFINITY;

@@ -42,7 +42,8 @@ func referenceScaledDotProduct(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options:
                 visible: { i, j in
                     referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal,
                                      window: options.masking.window, keyLengths: options.masking.keyLengths,
-                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } })
+                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } },
+                                     globalTokens: options.masking.globalTokens)
                 })
             output += head.output.flatMap { $0 }
             weights += head.weights.flatMap { $0 }
@@ -196,6 +197,24 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
         try await check(q, k, v, .init(scale: 3, positions: PositionTerms(softcap: 2)))
         try await check(q, k, v, .init(masking: Masking(window: SlidingWindow(left: 9, right: 3)), bias: random.tensor([170]),
                                        positions: PositionTerms(rope: rope, alibiSlopes: [0.5, 0.1, 0, -0.2], softcap: 5)))
+    }
+
+    @Test func hybridGlobalAndLocal() async throws {
+        var random = SeededRandom(seed: 16)
+        let q = random.tensor([2, 2, 300, 8]), k = random.tensor([2, 2, 300, 8]), v = random.tensor([2, 2, 300, 4])
+        let window = SlidingWindow(left: 16, right: 16)
+        try await check(q, k, v, .init(masking: Masking(window: window, globalTokens: [0, 150, 299])))
+        try await check(q, k, v, .init(masking: Masking(causal: .topLeft, window: SlidingWindow(left: 20, right: 0),
+                                                        keyLengths: [300, 200], mask: random.mask([300, 300], probability: 0.9),
+                                                        globalTokens: [3, 250]),
+                                       bias: random.tensor([300]), positions: PositionTerms(alibiSlopes: [0.1, 0.3], softcap: 4)))
+        // Cross-attention: a global index beyond L is a key only.
+        let short = random.tensor([2, 2, 40, 8])
+        try await check(short, k, v, .init(masking: Masking(window: SlidingWindow(left: 2, right: 5), globalTokens: [1, 280])))
+        let e = await #expect(throws: AttentionError.self) {
+            try await engine.scaledDotProduct(query: q, key: k, value: v, options: .init(masking: Masking(window: window, globalTokens: [300])))
+        }
+        #expect(e?.field == "global_tokens")
     }
 
     @Test func alibiSlopesFollowThePaper() {

@@ -160,6 +160,10 @@ struct AttentionCore: Sendable {
                           beta: 1, o + first * ldo, ldc: ldo)
                 }
             }
+            if !visibility.globalKeys.isEmpty {
+                streamGlobalKeys(b, h, queries: queries, scale: scale, q: q, k: k, v: v, o: o,
+                                 rowMax: rowMax, rowSum: rowSum, factors: factors)
+            }
             for row in 0..<rows { factors[row] = rowSum[row] > 0 ? 1 / rowSum[row] : 0 }
             ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
         }
@@ -168,19 +172,29 @@ struct AttentionCore: Sendable {
     /// The keys a block of queries may see, split into the span every query sees whole
     /// (big tiles, no masking) and the edges only some queries see (small tiles, masked).
     private func keySpans(_ b: Int, _ queries: Range<Int>) -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
-        // Interval bounds grow with the query index, so the first and last rows bound them.
-        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
-        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
-        let union = first.lowerBound..<max(first.lowerBound, last.upperBound)
-        let common = last.lowerBound..<max(last.lowerBound, first.upperBound)
+        let (union, common) = keyBounds(b, queries)
         guard !common.isEmpty else { return [(union, false)] }
         let shared = !visibility.hasElementwiseTerms
         return [(union.lowerBound..<common.lowerBound, false), (common, shared), (common.upperBound..<union.upperBound, false)]
             .filter { !$0.0.isEmpty }
     }
 
-    /// The rows of the block (relative to its start) whose interval meets `keys`: contiguous,
-    /// because interval bounds grow with the query index.
+    /// The keys some query of the block sees (union of the row intervals) and the keys every
+    /// query sees (their intersection, possibly empty).
+    private func keyBounds(_ b: Int, _ queries: Range<Int>) -> (union: Range<Int>, common: Range<Int>) {
+        var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
+        for query in queries {
+            let range = visibility.keyRange(batch: b, query: query)
+            low = min(low, range.lowerBound)
+            high = max(high, range.upperBound)
+            commonLow = max(commonLow, range.lowerBound)
+            commonHigh = min(commonHigh, range.upperBound)
+        }
+        return (low..<max(low, high), commonLow..<max(commonLow, commonHigh))
+    }
+
+    /// The first to the last row of the block (relative to its start) whose interval meets
+    /// `keys`; rows between them that do not are masked.
     private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>) -> Range<Int> {
         var first = queries.count, end = 0
         for row in 0..<queries.count {
@@ -193,6 +207,36 @@ struct AttentionCore: Sendable {
         return first < end ? first..<end : 0..<0
     }
 
+    /// The global keys beyond each row's window, as one gathered tile through the online softmax.
+    private func streamGlobalKeys(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float,
+                                  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                  o: UnsafeMutablePointer<Float>, rowMax: UnsafeMutablePointer<Float>,
+                                  rowSum: UnsafeMutablePointer<Float>, factors: UnsafeMutablePointer<Float>) {
+        let globals = visibility.globalKeys, count = globals.count, rows = queries.count
+        withScratch(count * (keyDim + valueDim) + rows * count) { scratch in
+            let keys = scratch, values = scratch + count * keyDim, scores = values + count * valueDim
+            for (t, key) in globals.enumerated() {
+                (keys + t * keyDim).update(from: k + key * keyLayout.rowStride, count: keyDim)
+                (values + t * valueDim).update(from: v + key * valueLayout.rowStride, count: valueDim)
+            }
+            sgemm(m: rows, n: count, k: keyDim, alpha: scale, q, lda: queryLayout.rowStride,
+                  keys, ldb: keyDim, transposeB: true, scores, ldc: count)
+            if let softcap { ak_softcap_rows(scores, Int32(rows), Int32(count), count, softcap) }
+            for row in 0..<rows {
+                let query = queries.lowerBound + row
+                let window = visibility.keyRange(batch: b, query: query)
+                for (t, key) in globals.enumerated() {
+                    let term = visibility.globalKeyTerm(batch: b, head: h, query: query, key: key, window: window)
+                    scores[row * count + t] = term.map { scores[row * count + t] + $0 } ?? -.infinity
+                }
+            }
+            let ldo = outputLayout.rowStride
+            ak_online_softmax_rows(scores, Int32(rows), Int32(count), count, rowMax, rowSum, factors)
+            ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
+            sgemm(m: rows, n: valueDim, k: count, scores, lda: count, values, ldb: valueDim, beta: 1, o, ldc: ldo)
+        }
+    }
+
     // MARK: Materialised weights
 
     /// Scores, masking and soft- or hardmax for a block of queries into `weights` ([rows, S]),
@@ -201,9 +245,8 @@ struct AttentionCore: Sendable {
                                   into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
-        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
-        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
-        let seen = first.lowerBound..<max(first.lowerBound, last.upperBound)
+        // Global keys can lie anywhere: then the whole row is scored.
+        let seen = visibility.globalKeys.isEmpty ? keyBounds(b, queries).union : 0..<keyLength
 
         // Only the keys some row sees are scored; the rest are masked below.
         switch score {
@@ -221,11 +264,18 @@ struct AttentionCore: Sendable {
             }
         }
         if let softcap { ak_softcap_rows(weights + seen.lowerBound, Int32(rows), Int32(seen.count), keyLength, softcap) }
+        let globals = visibility.globalKeys
+        var saved = [Float](repeating: 0, count: globals.count)
         for row in 0..<rows {
-            let keys = visibility.keyRange(batch: b, query: queries.lowerBound + row)
-            if visibility.hasElementwiseTerms || keys != 0..<keyLength {
-                applyVisibility(weights + row * keyLength, b, h, query: queries.lowerBound + row,
-                                keys: 0..<keyLength, buffers)
+            let query = queries.lowerBound + row, line = weights + row * keyLength
+            let window = visibility.keyRange(batch: b, query: query)
+            guard visibility.hasElementwiseTerms || window != 0..<keyLength else { continue }
+            for (t, key) in globals.enumerated() { saved[t] = line[key] }
+            applyVisibility(line, b, h, query: query, keys: 0..<keyLength, buffers)
+            for (t, key) in globals.enumerated() {
+                if let term = visibility.globalKeyTerm(batch: b, head: h, query: query, key: key, window: window) {
+                    line[key] = saved[t] + term
+                }
             }
         }
         switch mode {

@@ -37,13 +37,18 @@ public struct Masking: Sendable, Equatable {
     public var keyLengths: [Int]?
     /// Booleans broadcastable to the scores' shape `[.., L, S]`; `true` = may attend.
     public var mask: BoolTensor?
+    /// Hybrid global + local attention (Longformer, Beltagy et al. 2020, §3.1): token g attends
+    /// to every key and every query attends to key g, on top of `window`; `causal`, `mask` and
+    /// `keyLengths` still apply. Indices of queries (< L) and of keys (< S).
+    public var globalTokens: [Int]?
 
     public init(causal: CausalAlignment? = nil, window: SlidingWindow? = nil,
-                keyLengths: [Int]? = nil, mask: BoolTensor? = nil) {
+                keyLengths: [Int]? = nil, mask: BoolTensor? = nil, globalTokens: [Int]? = nil) {
         self.causal = causal
         self.window = window
         self.keyLengths = keyLengths
         self.mask = mask
+        self.globalTokens = globalTokens
     }
 
     /// No constraint: every query sees every key.
