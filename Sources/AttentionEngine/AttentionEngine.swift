@@ -128,12 +128,21 @@ public final class AttentionEngine: Sendable {
         }.value
     }
 
+    /// Luong local attention, monotonic or predictive; see ``LuongLocalInput``. The result's
+    /// `positions` holds p_t; weights are zero outside each window.
+    public func luongLocal(_ input: LuongLocalInput, options: LuongLocalOptions = .init(),
+                           admission: Admission? = nil) async throws -> Computed {
+        let problem = try LuongLocal.prepare(input, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
     /// A mechanism's result and how long it queued and ran.
     public struct Computed: Sendable {
         public var result: AttentionResult
         public var timing: JobTiming
         public var output: Tensor { result.output }
         public var weights: Tensor? { result.weights }
+        public var positions: Tensor? { result.positions }
     }
 
     private func run(_ admission: Admission?,

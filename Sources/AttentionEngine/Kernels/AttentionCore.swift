@@ -1,4 +1,5 @@
 import CAttentionKernels
+import Foundation
 import CBLAS
 
 /// Where one head's rows live in a flat buffer: element (b, h, row, col) is at
@@ -50,7 +51,10 @@ struct AttentionCore: Sendable {
     let score: Score
     /// Soft-capping c: scores become c · tanh(s / c) before masking.
     let softcap: Float?
-    let visibility: Visibility
+    var visibility: Visibility
+    /// Luong local-p (eq. 10): weights are multiplied by exp(−(s − p_i)² / (2σ²)) after the
+    /// softmax, p_i the row's window center, σ this value.
+    var gaussianSigma: Double? = nil
     let mode: AttentionMode
     let weights: HeadWeights
 
@@ -86,7 +90,7 @@ struct AttentionCore: Sendable {
                                   output: o.baseAddress, weights: w.baseAddress, mask: mask, bias: bias)
             let blocks = (queryLength + Self.queryBlock - 1) / Self.queryBlock
             switch (mode, weights, score) {
-            case (.soft, .none, .scaledDot(let scale)):
+            case (.soft, .none, .scaledDot(let scale)) where gaussianSigma == nil:
                 context.forEach(batch * heads * blocks) { task in
                     // Under a causal mask later blocks see more keys: start them first, so the
                     // cheap ones fill the gaps at the end (longest-processing-time-first).
@@ -281,6 +285,15 @@ struct AttentionCore: Sendable {
         switch mode {
         case .soft: ak_softmax_rows(weights, Int32(rows), Int32(keyLength), keyLength)
         case .hard: for row in 0..<rows { _ = ak_hardmax_row(weights + row * keyLength, Int32(keyLength)) }
+        }
+        if let sigma = gaussianSigma, let centers = visibility.windowCenters?.centers {
+            for row in 0..<rows {
+                let query = queries.lowerBound + row, center = centers[b * queryLength + query]
+                for key in visibility.keyRange(batch: b, query: query) {
+                    let distance = Double(key) - center
+                    weights[row * keyLength + key] *= Float(exp(-distance * distance / (2 * sigma * sigma)))
+                }
+            }
         }
         sgemm(m: rows, n: valueDim, k: seen.count, weights + seen.lowerBound, lda: keyLength,
               v + seen.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,

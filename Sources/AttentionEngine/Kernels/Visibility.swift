@@ -56,6 +56,8 @@ struct Visibility: Sendable {
     let globalQueries: Set<Int>
     /// Keys every query may see beyond its window (global tokens < S), ascending; empty without a window.
     let globalKeys: [Int]
+    /// Luong local-p: query i of batch b sees keys s with |s − centers[b·L + i]| ≤ halfWidth.
+    var windowCenters: (centers: [Double], halfWidth: Double)?
 
     /// Validates `masking` for a problem with `batch` batches of `L` queries and `S` keys.
     /// `target` gives the scores' axes a mask or bias may broadcast to.
@@ -122,6 +124,11 @@ struct Visibility: Sendable {
             high = min(high, query + window.right + 1)
         }
         if let keyLengths { high = min(high, keyLengths[batch]) }
+        if let local = windowCenters {
+            let center = local.centers[batch * queryLength + query]
+            low = max(low, Int((center - local.halfWidth).rounded(.up)))
+            high = min(high, Int((center + local.halfWidth).rounded(.down)) + 1)
+        }
         low = min(low, keyLength)  // a window can start past the last key when L > S
         return low..<max(low, high)
     }

@@ -100,6 +100,8 @@ public struct AttentionResult: Sendable {
     public var output: Tensor
     /// The attention weights `[.., L, S]`, when they were asked for.
     public var weights: Tensor?
+    /// Luong local attention's aligned positions p_t `[.., L]`; nil for other mechanisms.
+    public var positions: Tensor? = nil
 }
 
 extension AttentionResult {
