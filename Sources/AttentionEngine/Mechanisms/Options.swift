@@ -102,6 +102,8 @@ public struct AttentionResult: Sendable {
     public var weights: Tensor?
     /// Luong local attention's aligned positions p_t `[.., L]`; nil for other mechanisms.
     public var positions: Tensor? = nil
+    /// A decoder layer's cross-attention weights (`weights` are its self-attention's).
+    public var crossWeights: Tensor? = nil
 }
 
 extension AttentionResult {
