@@ -96,7 +96,15 @@ struct AttentionCore: Sendable {
                     // cheap ones fill the gaps at the end (longest-processing-time-first).
                     let (block, bh) = task.quotientAndRemainder(dividingBy: batch * heads)
                     let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
-                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers)
+                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers, skippingGlobalRows: true)
+                }
+                // Global queries see every key: each is its own block, with full-size tiles,
+                // overwriting what the first pass left in its row.
+                let globals = visibility.globalQueries.sorted()
+                context.forEach(batch * heads * globals.count) { task in
+                    let (bh, index) = task.quotientAndRemainder(dividingBy: globals.count)
+                    let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
+                    streamBlock(b, h, queries: globals[index]..<globals[index] + 1, scale: scale, buffers, skippingGlobalRows: false)
                 }
             case (_, .average, _):
                 context.forEach(batch * blocks) { task in
@@ -127,7 +135,10 @@ struct AttentionCore: Sendable {
 
     // MARK: Streaming (no weights): tiles of keys and the online softmax
 
-    private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers) {
+    /// - Parameter skippingGlobalRows: choose tiles for the block's local rows only; its global
+    ///   rows are computed again, alone, afterwards.
+    private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers,
+                             skippingGlobalRows: Bool) {
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
         let ldo = outputLayout.rowStride
@@ -138,11 +149,12 @@ struct AttentionCore: Sendable {
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
 
-            for span in keySpans(b, queries) {
+            for span in keySpans(b, queries, skippingGlobalRows: skippingGlobalRows) {
                 let tile = span.everyQuerySeesEveryKey ? Self.keyBlock : Self.edgeKeyBlock
                 for tileStart in stride(from: span.keys.lowerBound, to: span.keys.upperBound, by: tile) {
                     let keys = tileStart..<min(tileStart + tile, span.keys.upperBound)
-                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows : rowsSeeing(keys, b, queries)
+                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows
+                        : rowsSeeing(keys, b, queries, skippingGlobalRows: skippingGlobalRows)
                     guard !seeing.isEmpty else { continue }
                     let first = seeing.lowerBound, count = seeing.count, width = keys.count
                     sgemm(m: count, n: width, k: keyDim, alpha: scale,
@@ -175,8 +187,9 @@ struct AttentionCore: Sendable {
 
     /// The keys a block of queries may see, split into the span every query sees whole
     /// (big tiles, no masking) and the edges only some queries see (small tiles, masked).
-    private func keySpans(_ b: Int, _ queries: Range<Int>) -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
-        let (union, common) = keyBounds(b, queries)
+    private func keySpans(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
+        -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
+        let (union, common) = keyBounds(b, queries, skippingGlobalRows: skippingGlobalRows)
         guard !common.isEmpty else { return [(union, false)] }
         let shared = !visibility.hasElementwiseTerms
         return [(union.lowerBound..<common.lowerBound, false), (common, shared), (common.upperBound..<union.upperBound, false)]
@@ -185,23 +198,25 @@ struct AttentionCore: Sendable {
 
     /// The keys some query of the block sees (union of the row intervals) and the keys every
     /// query sees (their intersection, possibly empty).
-    private func keyBounds(_ b: Int, _ queries: Range<Int>) -> (union: Range<Int>, common: Range<Int>) {
+    private func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
+        -> (union: Range<Int>, common: Range<Int>) {
         var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
-        for query in queries {
+        for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
             let range = visibility.keyRange(batch: b, query: query)
             low = min(low, range.lowerBound)
             high = max(high, range.upperBound)
             commonLow = max(commonLow, range.lowerBound)
             commonHigh = min(commonHigh, range.upperBound)
         }
+        guard low <= high else { return (0..<0, 0..<0) }  // every row skipped
         return (low..<max(low, high), commonLow..<max(commonLow, commonHigh))
     }
 
     /// The first to the last row of the block (relative to its start) whose interval meets
     /// `keys`; rows between them that do not are masked.
-    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>) -> Range<Int> {
+    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> Range<Int> {
         var first = queries.count, end = 0
-        for row in 0..<queries.count {
+        for row in 0..<queries.count where !(skippingGlobalRows && visibility.globalQueries.contains(queries.lowerBound + row)) {
             let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
             if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
                 first = min(first, row)
