@@ -12,6 +12,7 @@
     X(void, ak_mask_row, (float *s, int n, int lo, int hi, const bool *mask, long mask_stride, const float *bias, long bias_stride, float alibi_slope, long query)) \
     X(void, ak_softcap_rows, (float *s, int rows, int cols, long ld, float cap)) \
     X(int, ak_hardmax_row, (float *s, int n)) \
+    X(unsigned, ak_max_abs_bits, (const float *x, long n)) \
     X(void, ak_additive_scores, (const float *q, const float *keys, long ld, int n_keys, int hidden, const float *v, float *scores))
 
 KERNELS(DECLARE_VARIANTS)
@@ -54,5 +55,6 @@ void ak_mask_row(float *s, int n, int lo, int hi, const bool *m, long ms, const 
 void ak_softcap_rows(float *s, int rows, int cols, long ld, float cap) { ak_softcap_rows_baseline(s, rows, cols, ld, cap); }
 int ak_hardmax_row(float *s, int n) { return ak_hardmax_row_baseline(s, n); }
 void ak_additive_scores(const float *q, const float *k, long ld, int n, int h, const float *v, float *o) { ak_additive_scores_baseline(q, k, ld, n, h, v, o); }
+unsigned ak_max_abs_bits(const float *x, long n) { return ak_max_abs_bits_baseline(x, n); }
 const char *ak_instruction_set(void) { return "portable"; }
 #endif

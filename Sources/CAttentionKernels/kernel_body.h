@@ -203,3 +203,21 @@ void KERNEL(ak_additive_scores)(const float *q, const float *keys, long ld, int 
         scores[j] = hsum(sum);
     }
 }
+
+unsigned KERNEL(ak_max_abs_bits)(const float *x, long n) {
+    vi largest = (vi)0;
+    long j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        vi bits;
+        memcpy(&bits, x + j, sizeof bits);
+        largest = __builtin_elementwise_max(largest, bits & 0x7fffffff);
+    }
+    unsigned result = (unsigned)__builtin_reduce_max(largest);
+    for (; j < n; j++) {
+        unsigned bits;
+        memcpy(&bits, x + j, sizeof bits);
+        bits &= 0x7fffffffu;
+        if (bits > result) result = bits;
+    }
+    return result;
+}

@@ -40,6 +40,11 @@ void ak_additive_scores(const float *q, const float *keys, long ld, int n_keys, 
                         const float *v, float *scores);
 
 
+/// The largest |x| of `x[0..<n]` as its IEEE bit pattern (sign cleared): bit patterns of
+/// non-negative floats order as integers, and a result ≥ 0x7f800000 means some x is ±inf or NaN.
+/// One vectorised pass both checks finiteness and bounds magnitudes.
+unsigned ak_max_abs_bits(const float *x, long n);
+
 /// The instruction set whose kernels were chosen, for logs and benchmarks.
 const char *ak_instruction_set(void);
 
