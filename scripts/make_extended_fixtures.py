@@ -525,11 +525,12 @@ def torch_encoder(x, p, heads, activation, norm_first, eps, F, causal, key_lengt
     torch_load_common(layer, p, 2)
     store = []
     handle = capture_weights(layer.self_attn, store)
-    with torch.no_grad():
-        out = layer(torch.from_numpy(x), src_mask=causal_bool_mask(x.shape[-2]) if causal else None,
-                    src_key_padding_mask=padding_mask(key_lengths, x.shape[-2]) if key_lengths else None)
+    # Gradients stay enabled on purpose: it keeps PyTorch off its fused inference fast path,
+    # which would bypass self_attn (and so the hook that reads the weights).
+    out = layer(torch.from_numpy(x), src_mask=causal_bool_mask(x.shape[-2]) if causal else None,
+                src_key_padding_mask=padding_mask(key_lengths, x.shape[-2]) if key_lengths else None)
     handle.remove()
-    return out.numpy(), store[0]
+    return out.detach().numpy(), store[0]
 
 
 def torch_decoder(x, memory, p, heads, activation, norm_first, eps, F, causal, memory_key_lengths):
@@ -544,14 +545,13 @@ def torch_decoder(x, memory, p, heads, activation, norm_first, eps, F, causal, m
     store_self, store_cross = [], []
     h1 = capture_weights(layer.self_attn, store_self)
     h2 = capture_weights(layer.multihead_attn, store_cross)
-    with torch.no_grad():
-        out = layer(torch.from_numpy(x), torch.from_numpy(memory),
-                    tgt_mask=causal_bool_mask(x.shape[-2]) if causal else None,
-                    memory_key_padding_mask=(padding_mask(memory_key_lengths, memory.shape[-2])
-                                             if memory_key_lengths else None))
+    out = layer(torch.from_numpy(x), torch.from_numpy(memory),  # gradients enabled: see torch_encoder
+                tgt_mask=causal_bool_mask(x.shape[-2]) if causal else None,
+                memory_key_padding_mask=(padding_mask(memory_key_lengths, memory.shape[-2])
+                                         if memory_key_lengths else None))
     h1.remove()
     h2.remove()
-    return out.numpy(), store_self[0], store_cross[0]
+    return out.detach().numpy(), store_self[0], store_cross[0]
 
 
 def agree(name, ours, theirs):
