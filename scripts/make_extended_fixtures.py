@@ -5,8 +5,8 @@ Tests/AttentionEngineTests/Fixtures/extended/.
 The fixtures are committed; CI never runs this script. Regenerate them by hand:
 
     pip install numpy                                   # required
-    pip install --no-deps torch filelock fsspec sympy mpmath networkx jinja2 MarkupSafe typing_extensions
-                                                        # optional: CPU use only, no CUDA packages needed
+    pip install --no-deps 'torch==<a +cpu build>' filelock fsspec sympy mpmath networkx jinja2 \
+        MarkupSafe typing_extensions                    # optional; see below
     python3 scripts/make_extended_fixtures.py           # writes the JSON files
     python3 scripts/make_extended_fixtures.py --check   # verifies only, writes nothing
 
@@ -16,7 +16,11 @@ transcription of the paper's equations, written from the papers, not from the en
 Swift code: the point is an independent check. The Transformer encoder/decoder layers are
 also a NumPy transcription of PyTorch's documented semantics; when PyTorch imports, the
 script additionally runs ``torch.nn.TransformerEncoderLayer`` / ``TransformerDecoderLayer``
-in float64 with the same weights and asserts agreement (to 1e-10), and records it.
+in float64 with the same weights, asserts agreement (to 1e-10; it is about 1e-15) and writes
+PyTorch's values, recording its version in each layer case's ``options.reference``. Only a
+CPU build of torch is needed: the default Linux wheel of the registry fails on import
+without its multi-gigabyte CUDA packages, so install a ``+cpu`` wheel with ``--no-deps``
+(these fixtures were made with torch 2.13.0+cpu from the machine's local wheel folder).
 
 Inputs are standard normals rounded to 3 decimals and cast to float32; the references
 compute in float64 from exactly those float32 values, so a float32 engine compares at
@@ -175,6 +179,12 @@ def luong_cases():
                       {"query": q, "key": k, "value": v, "w_p": wp, "v_p": vp, "w_a": wa, "v_a": va},
                       {"alignment": "predictive", "half_window": 3, "score": "concat"},
                       {"output": o, "weights": w, "positions": p}))
+    # local-p, dot, batched, key lengths: the Gaussian multiplies the masked softmax.
+    q, k, wp, vp = d(2, 3, 4), d(2, 7, 4), d(4, 3), d(3)
+    o, w, p = luong_local(q, k, k, "predictive", 2, "dot", w_p=wp, v_p=vp, key_lengths=[7, 4])
+    cases.append(case("local_p_dot_batched_key_lengths", "luong_local", {"query": q, "key": k, "w_p": wp, "v_p": vp},
+                      {"alignment": "predictive", "half_window": 2, "score": "dot", "key_lengths": [7, 4]},
+                      {"output": o, "weights": w, "positions": p}))
     # local-p, general, unbatched, D = 1.
     q, k, wp, vp, wa = d(5, 2), d(6, 3), d(2, 2), d(2), d(2, 3)
     o, w, p = luong_local(q, k, k, "predictive", 1, "general", w_p=wp, v_p=vp, w_a=wa)
@@ -249,13 +259,19 @@ def sdpa(q, k, v, scale=None, causal=False, window=None, global_tokens=None, mas
 
 
 def sdp_case(name, inputs, options, **kwargs):
-    o, w = sdpa(inputs["query"], inputs["key"], inputs["value"], **kwargs)
-    extra = {}
+    """Inputs of rank 2 ([L,d]) or 3 ([B,L,d]) are one head (and one batch)."""
+    rank = inputs["query"].ndim
+    lift = {2: lambda t: t[None, None], 3: lambda t: t[:, None], 4: lambda t: t}[rank]
+    o, w = sdpa(*(lift(inputs[n]) for n in ("query", "key", "value")), **kwargs)
+    if rank == 2:
+        o, w = o[0, 0], w[0, 0]
+    elif rank == 3:
+        o, w = o[:, 0], w[:, 0]
     if "mask" in options:
         options = dict(options, mask=tensor_json(options["mask"]))
     if "bias" in options:
         options = dict(options, bias=tensor_json(options["bias"]))
-    return case(name, "scaled_dot_product", inputs, dict(options, **extra), {"output": o, "weights": w})
+    return case(name, "scaled_dot_product", inputs, options, {"output": o, "weights": w})
 
 
 def hybrid_cases():
@@ -299,6 +315,12 @@ def rope_cases():
     r = {"base": 100.0, "layout": "half", "offset": 4}
     cases.append(sdp_case("rope_half_offset4_base100", {"query": q, "key": k, "value": v},
                           {"rope": r}, rope_options=r))
+    # Rank 2 (one head) with a causal window.
+    q, k, v = d(5, 6), d(5, 6), d(5, 3)
+    r = {"base": 10000.0, "layout": "interleaved", "offset": 0}
+    cases.append(sdp_case("rope_interleaved_rank2_causal_window", {"query": q, "key": k, "value": v},
+                          {"rope": r, "causal": "top_left", "window": [2, 0]},
+                          rope_options=r, causal=True, window=(2, 0)))
     # Grouped-query: 4 query heads over 2 key/value heads.
     q, k, v = d(1, 4, 5, 8), d(1, 2, 5, 8), d(1, 2, 5, 4)
     r = {"base": 10000.0, "layout": "interleaved", "offset": 2}
@@ -334,7 +356,13 @@ def alibi_cases():
     cases.append(sdp_case("alibi_h6_cross_key_lengths", {"query": q, "key": k, "value": v},
                           {"alibi_slopes": s6, "key_lengths": [6, 3]},
                           alibi_slopes=s6, key_lengths=[6, 3]))
-    # Larger slopes make the bias dominate; grouped-query (6 over 3).
+    # Rank 3 [B,L,d]: one head, m = 2^-8.
+    s1 = alibi_slopes(1)
+    assert s1 == [2.0 ** -8]
+    q, k, v = d(2, 4, 4), d(2, 5, 4), d(2, 5, 2)
+    cases.append(sdp_case("alibi_h1_rank3", {"query": q, "key": k, "value": v},
+                          {"alibi_slopes": s1}, alibi_slopes=s1))
+    # Grouped-query (6 query heads over 3).
     q, k, v = d(1, 6, 6, 4), d(1, 3, 6, 4), d(1, 3, 6, 3)
     cases.append(sdp_case("alibi_h6_gqa", {"query": q, "key": k, "value": v},
                           {"alibi_slopes": s6}, alibi_slopes=s6))
@@ -581,7 +609,8 @@ def layer_cases():
             t_out, t_w = torch_encoder(x, p, heads, activation, norm_first, eps, F, causal, key_lengths)
             agree(name + " output", out, t_out)
             agree(name + " weights", w, t_w)
-            reference = f"numpy, torch {torch.__version__} agrees"
+            out, w = t_out, t_w
+            reference = f"torch {torch.__version__} (float64), NumPy transcription agrees"
         options = {"num_heads": heads, "activation": activation, "norm_first": norm_first, "eps": eps,
                    "reference": reference}
         if causal:
@@ -610,7 +639,8 @@ def layer_cases():
             agree(name + " output", out, t_out)
             agree(name + " weights", w, t_w)
             agree(name + " cross weights", cw, t_cw)
-            reference = f"numpy, torch {torch.__version__} agrees"
+            out, w, cw = t_out, t_w, t_cw
+            reference = f"torch {torch.__version__} (float64), NumPy transcription agrees"
         options = {"num_heads": heads, "activation": activation, "norm_first": norm_first, "eps": eps,
                    "causal": "top_left", "reference": reference}
         if memory_key_lengths:
