@@ -239,7 +239,9 @@ def sdpa(q, k, v, scale=None, causal=False, window=None, global_tokens=None, mas
             if alibi_slopes is not None:               # Press et al. 2022: −m_h · |i − j|
                 scores = scores - alibi_slopes[h] * np.abs(i - j)
             visible = np.ones((L, S), dtype=bool)
-            if causal:
+            if causal == "bottom_right":               # the last query sees every key
+                visible &= j <= i + S - L
+            elif causal:
                 visible &= j <= i
             if window is not None:
                 local = (j >= i - window[0]) & (j <= i + window[1])
@@ -258,8 +260,9 @@ def sdpa(q, k, v, scale=None, causal=False, window=None, global_tokens=None, mas
     return out, weights
 
 
-def sdp_case(name, inputs, options, **kwargs):
-    """Inputs of rank 2 ([L,d]) or 3 ([B,L,d]) are one head (and one batch)."""
+def sdp_case(name, inputs, options, with_weights=True, **kwargs):
+    """Inputs of rank 2 ([L,d]) or 3 ([B,L,d]) are one head (and one batch). Long cases leave
+    the weights out (with_weights=False) to keep the files small."""
     rank = inputs["query"].ndim
     lift = {2: lambda t: t[None, None], 3: lambda t: t[:, None], 4: lambda t: t}[rank]
     o, w = sdpa(*(lift(inputs[n]) for n in ("query", "key", "value")), **kwargs)
@@ -271,7 +274,8 @@ def sdp_case(name, inputs, options, **kwargs):
         options = dict(options, mask=tensor_json(options["mask"]))
     if "bias" in options:
         options = dict(options, bias=tensor_json(options["bias"]))
-    return case(name, "scaled_dot_product", inputs, options, {"output": o, "weights": w})
+    expected = {"output": o, "weights": w} if with_weights else {"output": o}
+    return case(name, "scaled_dot_product", inputs, options, expected)
 
 
 def hybrid_cases():
@@ -297,6 +301,20 @@ def hybrid_cases():
     cases.append(sdp_case("cross_l7_s4_query_global", {"query": q, "key": k, "value": v},
                           {"window": [0, 1], "global_tokens": [5]},
                           window=(0, 1), global_tokens=[5]))
+    # Long enough to span several of the engine's tiles (outputs only, to keep the file small).
+    q, k, v = d(1, 1, 130, 4), d(1, 1, 130, 4), d(1, 1, 130, 2)
+    cases.append(sdp_case("long_l130_causal_window_globals", {"query": q, "key": k, "value": v},
+                          {"causal": "top_left", "window": [3, 2], "global_tokens": [0, 64, 129]},
+                          with_weights=False, causal=True, window=(3, 2), global_tokens=[0, 64, 129]))
+    q, k, v = d(1, 1, 70, 4), d(1, 1, 130, 4), d(1, 1, 130, 2)
+    cases.append(sdp_case("long_cross_l70_s130_window_globals", {"query": q, "key": k, "value": v},
+                          {"window": [2, 5], "global_tokens": [5, 100]},
+                          with_weights=False, window=(2, 5), global_tokens=[5, 100]))
+    # A row with no visible key (query 2 of batch 1: its key length 0 leaves nothing) is zeros.
+    q, k, v = d(2, 1, 4, 4), d(2, 1, 4, 4), d(2, 1, 4, 2)
+    cases.append(sdp_case("window_globals_key_length_zero", {"query": q, "key": k, "value": v},
+                          {"window": [1, 0], "global_tokens": [3], "key_lengths": [4, 0]},
+                          window=(1, 0), global_tokens=[3], key_lengths=[4, 0]))
     return cases
 
 
@@ -326,6 +344,13 @@ def rope_cases():
     r = {"base": 10000.0, "layout": "interleaved", "offset": 2}
     cases.append(sdp_case("rope_interleaved_gqa_offset2", {"query": q, "key": k, "value": v},
                           {"rope": r}, rope_options=r))
+    # Long: positions up to 180, several tiles, ALiBi too (outputs only).
+    q, k, v = d(1, 2, 60, 4), d(1, 2, 130, 4), d(1, 2, 130, 2)
+    r = {"base": 10000.0, "layout": "half", "offset": 50}
+    s2 = alibi_slopes(2)
+    cases.append(sdp_case("long_rope_half_offset50_alibi", {"query": q, "key": k, "value": v},
+                          {"rope": r, "alibi_slopes": s2, "causal": "bottom_right"},
+                          with_weights=False, rope_options=r, alibi_slopes=s2, causal="bottom_right"))
     return cases
 
 
@@ -667,7 +692,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="verify only; write nothing")
     args = parser.parse_args()
-    total = 0
+    texts = {}
     for filename, (source, make) in FILES.items():
         document = {
             "generator": "scripts/make_extended_fixtures.py",
@@ -676,15 +701,16 @@ def main():
             "torch": torch.__version__ if torch is not None else None,
             "cases": make(),
         }
-        text = json.dumps(document, separators=(",", ":")) + "\n"
-        total += len(text)
-        print(f"{filename}: {len(document['cases'])} cases, {len(text)} bytes")
-        if not args.check:
-            os.makedirs(OUT, exist_ok=True)
-            with open(os.path.join(OUT, filename), "w") as f:
-                f.write(text)
+        texts[filename] = json.dumps(document, separators=(",", ":")) + "\n"
+        print(f"{filename}: {len(document['cases'])} cases, {len(texts[filename])} bytes")
+    total = sum(len(text) for text in texts.values())
     print(f"total {total} bytes")
     assert total < 150_000, "fixtures must stay under 150 KB"
+    if not args.check:
+        os.makedirs(OUT, exist_ok=True)
+        for filename, text in texts.items():
+            with open(os.path.join(OUT, filename), "w") as f:
+                f.write(text)
 
 
 if __name__ == "__main__":
