@@ -81,6 +81,10 @@ struct EngineBench {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         child.arguments = [flag, row]
+        // Children use single-threaded BLAS only: without this OpenBLAS starts a thread pool at
+        // load time whose idle threads spin on sched_yield for their first ~0.1 s, stealing a
+        // core from the measured runs (a long-running server pays that once, at start-up).
+        child.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 }
         let pipe = Pipe()
         child.standardOutput = pipe
         try child.run()
