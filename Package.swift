@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "AttentionEngine", targets: ["AttentionEngine"]),
         .executable(name: "engine-bench", targets: ["engine-bench"]),
+        .library(name: "TensorJSON", targets: ["TensorJSON"]),
+        .executable(name: "json-bench", targets: ["json-bench"]),
         .library(name: "AttentionServer", targets: ["AttentionServer"]),
         .executable(name: "attention-server", targets: ["attention-server"]),
     ],
@@ -14,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -44,15 +47,22 @@ let package = Package(
             dependencies: ["AttentionEngine"],
             resources: [.copy("Fixtures")]
         ),
-            // The HTTP service: routes, request decoding and validation, errors, limits,
+        // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
+        .target(name: "TensorJSON"),
+        .testTarget(name: "TensorJSONTests", dependencies: ["TensorJSON"]),
+        .executableTarget(name: "json-bench", dependencies: ["TensorJSON"]),
+        // The HTTP service: routes, request decoding and validation, errors, limits,
         // metrics and health. Everything a test can reach lives here.
         .target(
             name: "AttentionServer",
             dependencies: [
                 "AttentionEngine",
+                "TensorJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
