@@ -11,6 +11,11 @@ public typealias AttentionApplication = Application<RouterResponder<AttentionReq
 /// the middleware, and the services that stop them in order. Shared by the executable
 /// and the tests.
 ///
+/// - Parameters:
+///   - engine: the engine to serve; nil makes one sized by `configuration`. Tests pass
+///     their own to hold places in its pool.
+///   - onServerRunning: called with the bound port once the listener is up.
+///
 /// Shutdown order (ServiceLifecycle stops services last-first): the listener closes and
 /// in-flight requests finish, then the engine drains its pool, then the codec threads end.
 /// Readiness turns 503 before all of this: see ``ReadinessDrain``.
@@ -18,23 +23,28 @@ public func buildApplication(
     _ configuration: ServerConfiguration,
     logger: Logger,
     metrics: ServerMetrics = ServerMetrics(),
-    readiness: Readiness = Readiness()
+    readiness: Readiness = Readiness(),
+    engine: AttentionEngine? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> AttentionApplication {
-    let engine = AttentionEngine(configuration: .init(workers: configuration.workers, queueDepth: configuration.queueDepth))
+    let engine = engine ?? AttentionEngine(configuration: .init(workers: configuration.workers, queueDepth: configuration.queueDepth))
     let codec = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
     codec.start()
     let connections = ConnectionRegistry()
 
-    let router = Router(context: AttentionRequestContext.self)
     var table = RouteTable()
+    table.add(HealthController.paths + IndexController.paths, method: .get)
+    table.add(V1Controller.paths, method: .post)
+
+    // Middleware first: Hummingbird wraps only the routes added after a middleware
+    // (and the not-found responder). Outermost first: the log sees the final status.
+    let router = Router(context: AttentionRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
-    HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router, table: &table)
-    IndexController().addRoutes(to: router, table: &table)
-    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections, codec: codec)
-        .addRoutes(to: router, table: &table)
-    // Added last so that it also wraps the routes above (Hummingbird applies a middleware
-    // to routes added after it, and to the not-found responder).
     router.add(middleware: ProblemMiddleware(routes: table))
+    HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
+    IndexController().addRoutes(to: router)
+    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections, codec: codec)
+        .addRoutes(to: router)
 
     let maxBodyBytes = configuration.maxBodyBytes
     return Application(
@@ -46,7 +56,10 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
         services: [ShutdownService(name: "codec threads") { try? await codec.shutdownGracefully() },
                    ShutdownService(name: "engine") { await engine.shutdown() }],
-        onServerRunning: { _ in readiness.markServing() },
+        onServerRunning: { channel in
+            readiness.markServing()
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
         logger: logger
     )
 }

@@ -12,7 +12,6 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
     public enum Kind: String, Sendable, CaseIterable {
         case malformedJSON = "malformed-json"
         case invalidRequest = "invalid-request"
-        case unsupportedMediaType = "unsupported-media-type"
         case bodyTooLarge = "body-too-large"
         case weightsTooLarge = "weights-too-large"
         case notFound = "not-found"
@@ -28,7 +27,6 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             switch self {
             case .malformedJSON, .badRequest: .badRequest
             case .invalidRequest: .unprocessableContent
-            case .unsupportedMediaType: .unsupportedMediaType
             case .bodyTooLarge, .weightsTooLarge: .contentTooLarge
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
@@ -43,7 +41,6 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             switch self {
             case .malformedJSON: "Malformed JSON"
             case .invalidRequest: "Invalid request"
-            case .unsupportedMediaType: "Unsupported media type"
             case .bodyTooLarge: "Request body too large"
             case .weightsTooLarge: "Attention weights too large"
             case .notFound: "Not found"
@@ -78,21 +75,19 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
 
     /// The JSON body: `type`, `title`, `status`, `detail` and, when known, `pointer`.
     public var body: [UInt8] {
+        // Assembled by hand because the status must print as an integer (`404`, not `404.0`).
+        var body = Array(#"{"type":"#.utf8) + Self.quoted(type)
+        body += Array(#","title":"#.utf8) + Self.quoted(kind.title)
+        body += Array(#","status":\#(status.code),"detail":"#.utf8) + Self.quoted(detail)
+        if let pointer { body += Array(#","pointer":"#.utf8) + Self.quoted(pointer) }
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
+    /// `text` as a JSON string literal, escaped.
+    private static func quoted(_ text: String) -> [UInt8] {
         var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("type")
-        writer.string(type)
-        writer.key("title")
-        writer.string(kind.title)
-        writer.key("status")
-        writer.number(Double(status.code))
-        writer.key("detail")
-        writer.string(detail)
-        if let pointer {
-            writer.key("pointer")
-            writer.string(pointer)
-        }
-        writer.endObject()
+        writer.string(text)
         return writer.bytes
     }
 

@@ -2,7 +2,8 @@ import Hummingbird
 
 /// Turns every error into an RFC 9457 problem response: the service's own ``Problem``s,
 /// Hummingbird's `HTTPError`s (its 404 becomes 405 when the path exists with another
-/// method), and anything unexpected (500, without internals).
+/// method), and anything unexpected (500, without internals). A request whose client
+/// left is logged as 499.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AttentionRequestContext
     let routes: RouteTable
@@ -12,6 +13,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return problem.response()
+        } catch is RequestScope.ClientGone {
+            // Nobody will read this; the status (nginx's "client closed request") is for the log and metrics.
+            return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
         } catch let error as HTTPError where error.status == .notFound {
             return notFound(request).response()
         } catch let error as HTTPError {

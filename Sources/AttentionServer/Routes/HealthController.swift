@@ -8,7 +8,9 @@ struct HealthController {
     let readiness: Readiness
     let metrics: ServerMetrics
 
-    func addRoutes(to router: Router<AttentionRequestContext>, table: inout RouteTable) {
+    static let paths = ["/health", "/ready", "/metrics"]
+
+    func addRoutes(to router: Router<AttentionRequestContext>) {
         router.get("/health") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("/ready") { _, _ in ready() }
         router.get("/metrics") { _, _ in
@@ -16,7 +18,6 @@ struct HealthController {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        table.add(["/health", "/ready", "/metrics"], method: .get)
     }
 
     /// 200 when the listener is up and the pool accepts work; 503 while starting or draining.

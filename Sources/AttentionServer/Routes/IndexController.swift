@@ -13,7 +13,9 @@ struct IndexController {
         ("GET", "/openapi.yaml", "The OpenAPI 3.1 description of this API"),
     ]
 
-    func addRoutes(to router: Router<AttentionRequestContext>, table: inout RouteTable) {
+    static let paths = ["/", "/openapi.yaml"]
+
+    func addRoutes(to router: Router<AttentionRequestContext>) {
         let index = Self.indexBody()
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: index)))
@@ -22,7 +24,6 @@ struct IndexController {
             Response(status: .ok, headers: [.contentType: "application/yaml"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        table.add(["/", "/openapi.yaml"], method: .get)
     }
 
     private static func indexBody() -> [UInt8] {

@@ -9,6 +9,9 @@ import TensorJSON
 /// the body is read) → body, bounded by `--max-body-bytes` → parse and validate on the
 /// codec threads → compute on the engine's pool → encode on the codec threads. All of it
 /// after admission runs under the request's deadline and is cancelled if the client leaves.
+///
+/// The body is parsed as JSON whatever its `Content-Type` (as Triton does): curl's `-d`
+/// labels JSON as a form, and refusing it would only make the examples longer.
 struct V1Controller {
     let engine: AttentionEngine
     let configuration: ServerConfiguration
@@ -26,19 +29,17 @@ struct V1Controller {
         endpoint == .dotProduct ? "/v1/attention" : "/v1/attention/\(endpoint.rawValue)"
     }
 
-    func addRoutes(to router: Router<AttentionRequestContext>, table: inout RouteTable) {
+    func addRoutes(to router: Router<AttentionRequestContext>) {
         for endpoint in V1Job.Endpoint.allCases {
             router.post(RouterPath(Self.path(of: endpoint))) { request, context in
                 try await respond(to: request, context: context, endpoint: endpoint)
             }
         }
-        table.add(Self.paths, method: .post)
     }
 
     private func respond(to request: Request, context: AttentionRequestContext, endpoint: V1Job.Endpoint) async throws -> Response {
         let arrived = ContinuousClock.now
         let admission = try admit()
-        try Self.checkContentType(request)
         let limits = (body: configuration.maxBodyBytes, weights: WeightsBudget(maxWeights: configuration.maxWeights))
         let codec = self.codec, engine = self.engine
         let computed = try await RequestScope.run(
@@ -75,15 +76,6 @@ struct V1Controller {
             case .shuttingDown:
                 throw Problem(.shuttingDown, detail: "The server is shutting down and takes no new work.", headers: retryAfter)
             }
-        }
-    }
-
-    /// JSON, declared as such or not declared at all.
-    static func checkContentType(_ request: Request) throws(Problem) {
-        guard let contentType = request.headers[.contentType] else { return }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
-            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json (or without a Content-Type), not \(contentType).")
         }
     }
 
