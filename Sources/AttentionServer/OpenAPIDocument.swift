@@ -6,5 +6,537 @@
 enum OpenAPIDocument {
     static let yaml = #"""
 openapi: 3.1.0
+info:
+  title: attention-service
+  version: 1.0.0
+  summary: Neural attention (scaled dot-product, multi-head, additive) over HTTP.
+  description: |
+    Clients POST matrices as nested JSON arrays (row-major) and get back the attention
+    output and, when asked, the attention weights. Weight matrices map inputs to outputs,
+    `y = x·W + b`. Masks are booleans where `true` means "may attend". Unknown fields are
+    rejected with the closest known name suggested.
+
+    Every error is an RFC 9457 problem (`application/problem+json`) with `type`, `title`,
+    `status`, `detail` and, when one field is at fault, `pointer` (an RFC 6901 JSON pointer
+    into the request body, such as `/key/3`). Each response carries `X-Request-ID` (the
+    client's own, echoed, or a new one).
+  license:
+    name: Apache-2.0
+    identifier: Apache-2.0
+servers:
+  - url: http://127.0.0.1:8080
+paths:
+  /:
+    get:
+      operationId: index
+      summary: A short index of the endpoints.
+      responses:
+        '200':
+          description: The endpoints.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Index'
+  /health:
+    get:
+      operationId: health
+      summary: Liveness.
+      description: 200 while the process serves. Never waits behind compute.
+      responses:
+        '200':
+          description: Alive.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status]
+                properties:
+                  status:
+                    const: ok
+              example: {status: ok}
+  /ready:
+    get:
+      operationId: ready
+      summary: Readiness.
+      description: 200 when the engine's pool accepts work; 503 while starting or draining (after SIGTERM).
+      responses:
+        '200':
+          description: Ready.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Readiness'
+              example: {status: ready, workers: 2, capacity: 66, admitted: 0}
+        '503':
+          description: Starting or draining.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Readiness'
+              example: {status: draining}
+  /metrics:
+    get:
+      operationId: metrics
+      summary: Prometheus metrics (text exposition format).
+      description: |
+        `attention_http_requests_total{route,method,status}`, `attention_queue_depth`,
+        `attention_jobs_admitted`, and the histograms `attention_queue_duration_seconds`
+        and `attention_compute_duration_seconds` by `mechanism`.
+      responses:
+        '200':
+          description: The metrics.
+          content:
+            text/plain:
+              schema:
+                type: string
+  /openapi.yaml:
+    get:
+      operationId: openapi
+      summary: This document.
+      responses:
+        '200':
+          description: The OpenAPI description.
+          content:
+            application/yaml:
+              schema:
+                type: string
+  /v1/attention:
+    post:
+      operationId: scaledDotProductAttention
+      summary: Scaled dot-product attention on given query, key and value.
+      description: |
+        `softmax(scale · Q Kᵀ + bias, masked) V` (Vaswani et al. 2017, eq. 1), batched over
+        the leading dimensions. With rank-4 inputs the key/value heads may divide the query
+        heads (grouped-query attention). A query row that may attend to no key gets zero
+        weights and a zero output.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/DotProductRequest'
+            examples:
+              causal:
+                summary: Two queries, three keys, causal
+                value:
+                  query: [[1, 0], [0, 1]]
+                  key: [[1, 0], [0, 1], [1, 1]]
+                  value: [[1, 2], [3, 4], [5, 6]]
+                  causal: true
+      responses:
+        '200':
+          $ref: '#/components/responses/AttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/attention/multi-head:
+    post:
+      operationId: multiHeadAttention
+      summary: Multi-head attention with projections.
+      description: |
+        `Concat(head_1 … head_H) · W_o + b_o` with `head_h = softmax(scale · Q_h K_hᵀ, masked) V_h`,
+        `Q = X_q W_q + b_q`, `K = X_k W_k + b_k`, `V = X_v W_v + b_v` (Vaswani et al. 2017, §3.2.2).
+        Head h owns columns `h·d_k … (h+1)·d_k − 1` of `w_q` and `w_k`. With `num_kv_heads`
+        dividing `num_heads`, query head h uses key/value head `⌊h / (H / H_kv)⌋`.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/MultiHeadRequest'
+            examples:
+              selfAttention:
+                summary: Self-attention, two heads of size 1
+                value:
+                  query: [[1, 0], [0, 1], [1, 1]]
+                  num_heads: 2
+                  w_q: [[1, 0], [0, 1]]
+                  w_k: [[1, 0], [0, 1]]
+                  w_v: [[1, 0], [0, 1]]
+                  return_weights: per_head
+      responses:
+        '200':
+          $ref: '#/components/responses/AttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/attention/additive:
+    post:
+      operationId: additiveAttention
+      summary: Additive (Bahdanau) attention.
+      description: |
+        `e_ij = vᵀ tanh(s_i W_query + h_j W_key + bias)`, `α_i = softmax_j(e_ij)`,
+        `c_i = Σ_j α_ij value_j` (Bahdanau et al. 2015, eq. 6).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AdditiveRequest'
+            examples:
+              small:
+                summary: Two decoder states over three encoder states
+                value:
+                  query: [[1, 0], [0, 1]]
+                  key: [[1, 0], [0, 1], [1, 1]]
+                  w_query: [[1, 0], [0, 1]]
+                  w_key: [[1, 0], [0, 1]]
+                  v: [1, -1]
+      responses:
+        '200':
+          $ref: '#/components/responses/AttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+components:
+  schemas:
+    Vector:
+      type: array
+      minItems: 1
+      items: {type: number}
+    Matrix:
+      description: A rank-2 tensor, rows of equal length.
+      type: array
+      minItems: 1
+      items: {$ref: '#/components/schemas/Vector'}
+    Tensor3:
+      type: array
+      minItems: 1
+      items: {$ref: '#/components/schemas/Matrix'}
+    Tensor4:
+      type: array
+      minItems: 1
+      items: {$ref: '#/components/schemas/Tensor3'}
+    Tensor:
+      description: A tensor of rank 1 to 4 as nested arrays, row-major.
+      anyOf:
+        - $ref: '#/components/schemas/Vector'
+        - $ref: '#/components/schemas/Matrix'
+        - $ref: '#/components/schemas/Tensor3'
+        - $ref: '#/components/schemas/Tensor4'
+    Matrix2or3:
+      anyOf:
+        - $ref: '#/components/schemas/Matrix'
+        - $ref: '#/components/schemas/Tensor3'
+    Tensor2to4:
+      anyOf:
+        - $ref: '#/components/schemas/Matrix'
+        - $ref: '#/components/schemas/Tensor3'
+        - $ref: '#/components/schemas/Tensor4'
+    BoolVector:
+      type: array
+      minItems: 1
+      items: {type: boolean}
+    BoolMatrix:
+      type: array
+      minItems: 1
+      items: {$ref: '#/components/schemas/BoolVector'}
+    BoolTensor3:
+      type: array
+      minItems: 1
+      items: {$ref: '#/components/schemas/BoolMatrix'}
+    Mask:
+      description: Booleans broadcastable to the scores `[.., L, S]`; `true` means "may attend".
+      anyOf:
+        - $ref: '#/components/schemas/BoolVector'
+        - $ref: '#/components/schemas/BoolMatrix'
+        - $ref: '#/components/schemas/BoolTensor3'
+        - type: array
+          minItems: 1
+          items: {$ref: '#/components/schemas/BoolTensor3'}
+    KeyLengths:
+      description: Per batch element, the number of valid keys (the rest are padding).
+      type: array
+      minItems: 1
+      items: {type: integer, minimum: 0}
+    Window:
+      description: '`[left, right]`, inclusive: query i sees keys i − left … i + right.'
+      type: array
+      minItems: 2
+      maxItems: 2
+      items: {type: integer, minimum: 0}
+    CausalAlignment:
+      description: 'Where the causal diagonal sits when L ≠ S: `top_left` (query i sees keys j ≤ i) or `bottom_right` (j ≤ i + S − L). Requires `causal: true`.'
+      type: string
+      enum: [top_left, bottom_right]
+    DotProductRequest:
+      type: object
+      additionalProperties: false
+      required: [query, key, value]
+      properties:
+        query:
+          description: '`[L, d_k]`, `[B, L, d_k]` or `[B, H, L, d_k]`.'
+          $ref: '#/components/schemas/Tensor2to4'
+        key:
+          description: '`[.., S, d_k]`, the rank of `query`.'
+          $ref: '#/components/schemas/Tensor2to4'
+        value:
+          description: '`[.., S, d_v]`, the rank of `query`.'
+          $ref: '#/components/schemas/Tensor2to4'
+        scale:
+          description: Factor on `Q Kᵀ`; default `1/√d_k`.
+          type: number
+        causal:
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        window:
+          $ref: '#/components/schemas/Window'
+        mask:
+          $ref: '#/components/schemas/Mask'
+        bias:
+          description: Added to the scaled scores, broadcastable to `[.., L, S]`.
+          $ref: '#/components/schemas/Tensor'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        mode:
+          description: '`soft` (softmax) or `hard` (one-hot argmax, ties to the lowest key).'
+          type: string
+          enum: [soft, hard]
+          default: soft
+        return_weights:
+          type: boolean
+          default: true
+    MultiHeadRequest:
+      type: object
+      additionalProperties: false
+      required: [query, num_heads, w_q, w_k, w_v]
+      properties:
+        query:
+          description: '`[L, E_q]` or `[B, L, E_q]`.'
+          $ref: '#/components/schemas/Matrix2or3'
+        key:
+          description: '`[S, E_k]` or `[B, S, E_k]`; absent: self-attention (the key is the query).'
+          $ref: '#/components/schemas/Matrix2or3'
+        value:
+          description: '`[S, E_v]` or `[B, S, E_v]`; absent: the value is the key. Needs `key`.'
+          $ref: '#/components/schemas/Matrix2or3'
+        num_heads:
+          type: integer
+          minimum: 1
+        num_kv_heads:
+          description: Key/value heads; must divide `num_heads` (grouped-query; 1 is multi-query).
+          type: integer
+          minimum: 1
+        w_q: {description: '`[E_q, H·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_k: {description: '`[E_k, H_kv·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_v: {description: '`[E_v, H_kv·d_v]`', $ref: '#/components/schemas/Matrix'}
+        w_o: {description: '`[H·d_v, E_out]`; absent: the concatenated heads are the output.', $ref: '#/components/schemas/Matrix'}
+        b_q: {$ref: '#/components/schemas/Vector'}
+        b_k: {$ref: '#/components/schemas/Vector'}
+        b_v: {$ref: '#/components/schemas/Vector'}
+        b_o: {$ref: '#/components/schemas/Vector'}
+        scale:
+          type: number
+        causal:
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        window:
+          $ref: '#/components/schemas/Window'
+        mask:
+          description: '`[L, S]` or `[B, L, S]`, shared by the heads.'
+          $ref: '#/components/schemas/Mask'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        return_weights:
+          description: '`per_head` (`[.., H, L, S]`), `average` over heads (`[.., L, S]`, as PyTorch) or `none`. `false` means `none`, `true` means `average`.'
+          anyOf:
+            - type: string
+              enum: [per_head, average, none]
+            - type: boolean
+          default: average
+    AdditiveRequest:
+      type: object
+      additionalProperties: false
+      required: [query, key, w_query, w_key, v]
+      properties:
+        query:
+          description: Decoder states, `[L, d_q]` or `[B, L, d_q]`.
+          $ref: '#/components/schemas/Matrix2or3'
+        key:
+          description: Encoder states, `[S, d_k]` or `[B, S, d_k]`.
+          $ref: '#/components/schemas/Matrix2or3'
+        value:
+          description: '`[S, d_v]` or `[B, S, d_v]`; absent: the keys.'
+          $ref: '#/components/schemas/Matrix2or3'
+        w_query: {description: '`[d_q, h]`', $ref: '#/components/schemas/Matrix'}
+        w_key: {description: '`[d_k, h]`', $ref: '#/components/schemas/Matrix'}
+        v: {description: '`[h]`', $ref: '#/components/schemas/Vector'}
+        bias: {description: '`[h]`', $ref: '#/components/schemas/Vector'}
+        mask:
+          $ref: '#/components/schemas/Mask'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        causal:
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        mode:
+          type: string
+          enum: [soft, hard]
+          default: soft
+        return_weights:
+          type: boolean
+          default: true
+    AttentionResult:
+      type: object
+      additionalProperties: false
+      required: [output]
+      properties:
+        output:
+          description: '`[.., L, d_v]` (`[.., L, E_out]` for multi-head).'
+          $ref: '#/components/schemas/Tensor'
+        weights:
+          description: '`[.., L, S]` (`[.., H, L, S]` for multi-head `per_head`); present when asked for.'
+          $ref: '#/components/schemas/Tensor'
+    Problem:
+      description: An RFC 9457 problem detail.
+      type: object
+      required: [type, title, status, detail]
+      properties:
+        type:
+          description: A URI reference naming the class of problem, such as `/problems/invalid-request`.
+          type: string
+        title:
+          type: string
+        status:
+          type: integer
+        detail:
+          type: string
+        pointer:
+          description: JSON pointer (RFC 6901) to the offending field of the request body.
+          type: string
+    Readiness:
+      type: object
+      required: [status]
+      properties:
+        status:
+          type: string
+          enum: [ready, starting, draining]
+        workers: {type: integer}
+        capacity: {type: integer}
+        admitted: {type: integer}
+    Index:
+      type: object
+      required: [service, endpoints]
+      properties:
+        service: {type: string}
+        endpoints:
+          type: array
+          items:
+            type: object
+            required: [method, path, summary]
+            properties:
+              method: {type: string}
+              path: {type: string}
+              summary: {type: string}
+  responses:
+    AttentionResult:
+      description: The attention output, and the weights when asked for.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/AttentionResult'
+          example:
+            output: [[1.0, 2.0], [2.6, 3.6]]
+            weights: [[1.0, 0.0, 0.0], [0.33, 0.67, 0.0]]
+    MalformedJSON:
+      description: The body is not JSON (or is empty).
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/malformed-json
+            title: Malformed JSON
+            status: 400
+            detail: 'The body is not valid JSON: unexpected end of input, expected a value at line 1, column 20 (byte 19).'
+    Invalid:
+      description: 'Well-formed JSON that is not a valid problem: unknown or missing fields, wrong types, ragged rows, shapes that disagree, non-finite or out-of-range numbers, heads that do not divide, a bad window.'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          examples:
+            unknownField:
+              value:
+                type: /problems/invalid-request
+                title: Invalid request
+                status: 422
+                detail: Unknown field `casual`. Did you mean `causal`?
+                pointer: /casual
+            ragged:
+              value:
+                type: /problems/invalid-request
+                title: Invalid request
+                status: 422
+                detail: '`key`: ragged array: /key/2 has shape [1] but /key/0 has shape [2]; every row must have the same length.'
+                pointer: /key/2
+    TooLarge:
+      description: The body is over `--max-body-bytes`, or the weights would be over `--max-weights` (pass `return_weights` false, or `"none"` for multi-head, or raise the flag).
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/weights-too-large
+            title: Attention weights too large
+            status: 413
+            detail: 'The attention weights would have 67108864 elements (shape [4, 4096, 4096]), more than --max-weights 16777216. Pass "return_weights": false to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).'
+            pointer: /return_weights
+    Overloaded:
+      description: The queue is full (`--workers` plus `--queue-depth` requests already admitted), or the server is shutting down. Retry after `Retry-After` seconds.
+      headers:
+        Retry-After:
+          description: Seconds to wait before retrying.
+          required: true
+          schema:
+            type: integer
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/overloaded
+            title: Server overloaded
+            status: 503
+            detail: All 66 places (--workers plus --queue-depth) are taken. Retry after the Retry-After delay.
+    DeadlineExceeded:
+      description: The request did not complete within `--request-timeout`; its work was cancelled.
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/deadline-exceeded
+            title: Deadline exceeded
+            status: 504
+            detail: The request did not complete within --request-timeout (ATTENTION_REQUEST_TIMEOUT); its work was cancelled.
+
 """#
 }
