@@ -99,7 +99,9 @@ paths:
           content:
             application/yaml:
               schema:
-                type: string
+                description: This document, as YAML.
+                type: object
+                required: [openapi, paths]
   /v1/attention:
     post:
       operationId: scaledDotProductAttention

@@ -27,11 +27,10 @@ struct RequestObject {
         self.pointer = pointer
     }
 
-    /// The member `name`, treating JSON `null` as absent (as an omitted optional field).
+    /// The member `name`. JSON `null` is not read as absent: it reaches the type checks and
+    /// is refused there, so that the contract has one spelling of "not given" (omission).
     private func member(_ name: String) -> JSONValue? {
-        guard let value = object[name] else { return nil }
-        if case .null = value { return nil }
-        return value
+        object[name]
     }
 
     private func wrongType(_ name: String, expected: String, got value: JSONValue) -> Problem {
