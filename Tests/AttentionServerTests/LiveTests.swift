@@ -50,8 +50,7 @@ import Testing
         let port = Mutex<Int?>(nil)
         // One worker, kept busy, so that a request is still queued when shutdown begins.
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 4))
-        let big = try Tensor(shape: [2, 4096, 64], scalars: (0..<(2 * 4096 * 64)).map { Float($0 % 5) / 5 })
-        let busy = Task { try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(returnWeights: false)) }
+        let big = try Tensor(shape: [4, 4096, 64], scalars: (0..<(4 * 4096 * 64)).map { Float($0 % 5) / 5 })
         let app = makeApplication(engine: engine, readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
         var logger = Logger(label: "test")
         logger.logLevel = .error
@@ -67,10 +66,11 @@ import Testing
             let livePort = try #require(bound)
             #expect(await probe(livePort, "/ready") == 200)
 
-            for _ in 0..<500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            let busy = Task { try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(returnWeights: false)) }
+            for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
             let inFlight = try RawConnection(port: livePort)
             inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(Self.body.utf8.count)\r\n\r\n\(Self.body)")
-            for _ in 0..<500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
             #expect(engine.status.queued == 1)
 
             await group.triggerGracefulShutdown()
