@@ -10,6 +10,7 @@
 FROM swift:6.3.1-bookworm AS build
 
 # OpenBLAS headers and openblas.pc for the CBLAS system-library target (pkgConfig "openblas").
+# Versions are not pinned (DL3008): the stage follows bookworm, as the image it starts from.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas-dev \
@@ -25,29 +26,36 @@ COPY Tests ./Tests
 # Release build with the Swift runtime and Foundation linked in statically: the binary then
 # needs only libc, libm, libstdc++, libgcc_s and OpenBLAS at run time. The cache mount keeps
 # the package checkouts and objects between builds on the same machine.
+# strip --strip-debug: drops DWARF (116 -> 91 MB) but keeps the symbol table, so the Swift
+# backtracer copied beside the binary still names the functions in a crash log.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --static-swift-stdlib --product attention-server \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
     && mkdir -p /staging \
-    && cp "$bin/attention-server" /staging/ \
-    && find "$bin/" -maxdepth 1 -name '*.resources' -exec cp -R {} /staging/ \;
+    && strip --strip-debug -o /staging/attention-server "$bin/attention-server" \
+    && find "$bin/" -maxdepth 1 -name '*.resources' -exec cp -R {} /staging/ \; \
+    && toolchain="$(dirname "$(readlink -f "$(command -v swift)")")/.." \
+    && cp "$toolchain/libexec/swift/linux/swift-backtrace-static" /staging/
 
 # ---- runtime: Debian 12 slim with OpenBLAS only -----------------------------------------
 FROM debian:bookworm-slim
 
 # libopenblas0-pthread: the OpenBLAS build Debian's libopenblas-dev links against by default
 # (DYNAMIC_ARCH: it picks the AVX-512/AVX2 kernels of the CPU it runs on).
+# Versions are not pinned (DL3008): a rebuild should pick up bookworm's security updates.
 # A fixed non-root user; numeric so Kubernetes can check runAsNonRoot.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas0-pthread \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
-    && groupadd --system --gid 10001 attention \
-    && useradd --system --uid 10001 --gid attention --no-create-home \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+    && groupadd --gid 10001 attention \
+    && useradd --uid 10001 --gid attention --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin attention
 
 WORKDIR /app
-# The binary and any SwiftPM resource bundle next to it (where Bundle.module looks).
+# The binary, any SwiftPM resource bundle next to it (where Bundle.module looks) and the
+# Swift backtracer, which prints a symbolicated backtrace to stderr if the server crashes.
 COPY --from=build /staging/ /app/
 
 # Listen on every interface in the container (the server's own default is 127.0.0.1).
@@ -55,7 +63,8 @@ COPY --from=build /staging/ /app/
 # start a thread per host core at load time (it doesn't see the cgroup's CPU limit).
 ENV ATTENTION_HOST=0.0.0.0 \
     ATTENTION_PORT=8080 \
-    OPENBLAS_NUM_THREADS=1
+    OPENBLAS_NUM_THREADS=1 \
+    SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/app/swift-backtrace-static
 
 USER 10001:10001
 EXPOSE 8080

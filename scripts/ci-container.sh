@@ -22,7 +22,7 @@ set -Eeuo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-# Kept between runs on the same machine: base image rootfs tarballs, the venv, containers.conf.
+# Kept between runs on the same machine: the venv, containers.conf, debootstrap logs.
 STATE=${ATTENTION_CI_STATE:-/var/cache/attention-ci}
 VENV=$STATE/venv
 IMAGE=${ATTENTION_CI_IMAGE:-localhost/attention-server:ci}
@@ -138,54 +138,82 @@ debian_mirror() {
     apt-cache policy 2>/dev/null | awk '$3=="bookworm/main" {print $2; exit}'
 }
 
-# make_base TAG NAME [--include=...]: debootstrap a minbase bookworm once, keep the tarball,
-# import it under TAG with the given --change instructions.
+# What makes Debian's official image "slim" (documentation, manuals and translations are
+# left out, now and by dpkg later; apt keeps no caches), so that the image size measured
+# here is close to the one on the real base image. Only ever inside ROOTFS.
+slim() {
+    local rootfs=$1
+    [ -n "$rootfs" ] && [ "$rootfs" != / ] && [ -d "$rootfs/etc/dpkg" ] || fail "slim: bad rootfs '$rootfs'"
+    printf '%s\n' \
+        'path-exclude /usr/share/doc/*' \
+        'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/info/*' \
+        'path-exclude /usr/share/groff/*' \
+        'path-exclude /usr/share/lintian/*' \
+        'path-exclude /usr/share/linda/*' \
+        'path-exclude /usr/share/locale/*' \
+        'path-exclude /usr/share/man/*' >"$rootfs/etc/dpkg/dpkg.cfg.d/slim"
+    printf '%s\n' \
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'Dir::Cache::pkgcache "";' \
+        'Dir::Cache::srcpkgcache "";' >"$rootfs/etc/apt/apt.conf.d/docker-clean"
+    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+    local d
+    for d in info groff lintian linda locale man; do
+        [ -d "$rootfs/usr/share/$d" ] && find "$rootfs/usr/share/$d" -mindepth 1 -delete
+    done
+    return 0
+}
+
+# make_base TAG NAME PACKAGES [--change ...]: debootstrap a minbase bookworm (plus PACKAGES)
+# and import it under TAG, unless TAG is already in podman's storage (kept between runs).
 make_base() {
     local tag=$1 name=$2 include=$3
     shift 3
-    local tarball=$STATE/$name.tar
     if podman image exists "$tag"; then
         echo "$tag: present"
         return
     fi
-    if [ ! -s "$tarball" ]; then
-        local rootfs=$STATE/$name.rootfs mirror
-        rm -rf "$rootfs"
-        mirror=$(debian_mirror)
-        log "debootstrap $name ($include)"
-        # shellcheck disable=SC2086  # $mirror is empty or one word
-        debootstrap --variant=minbase ${include:+--include=$include} bookworm "$rootfs" $mirror \
-            >"$STATE/$name.debootstrap.log" 2>&1 ||
-            { tail -20 "$STATE/$name.debootstrap.log"; fail "debootstrap $name"; }
-        # The package mirror's git redirections (github.com -> local mirror), as on the host.
-        if [ "$name" = builder ]; then
-            git config --system --get-regexp '^url\.' | while read -r key value; do
-                git config --file "$rootfs/etc/gitconfig" --add "$key" "$value"
-            done
-        fi
-        rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-        tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" .
-        mv "$tarball.tmp" "$tarball"
-        rm -rf "$rootfs"
+    local rootfs=$STATE/$name.rootfs mirror t0=$SECONDS
+    rm -rf "$rootfs"
+    mirror=$(debian_mirror)
+    echo "$tag: debootstrap --variant=minbase ${include:+--include=$include} bookworm"
+    # shellcheck disable=SC2086  # $mirror is empty or one word
+    debootstrap --variant=minbase ${include:+--include=$include} bookworm "$rootfs" $mirror \
+        >"$STATE/$name.debootstrap.log" 2>&1 ||
+        { tail -20 "$STATE/$name.debootstrap.log"; fail "debootstrap $name"; }
+    # The package mirror's git redirections (github.com -> local mirror), as on the host.
+    if [ "$name" = builder ]; then
+        git config --system --get-regexp '^url\.' | while read -r key value; do
+            git config --file "$rootfs/etc/gitconfig" --add "$key" "$value"
+        done
     fi
-    podman import "$@" "$tarball" "$tag" >/dev/null
-    echo "$tag: imported from $tarball"
+    if [ "$name" = runtime ]; then slim "$rootfs"; fi
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
+    tar --numeric-owner -C "$rootfs" -c . | podman import "$@" - "$tag" >/dev/null
+    rm -rf "$rootfs"
+    echo "$tag: imported ($((SECONDS - t0)) s)"
 }
 
 bases() {
     phase_start bases
     [ -n "$BUILDER_BASE" ] && [ -n "$RUNTIME_BASE" ] || fail "can't read the base images from Dockerfile"
-    local swift_bin
+    local swift_bin pid
     swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+    # Both at once: debootstrap is mostly unpacking, one core each.
     make_base "$RUNTIME_BASE" runtime "" \
-        --change 'CMD ["bash"]'
-    # The official Swift image has the toolchain in the image; the stand-in gets it mounted
+        --change 'CMD ["bash"]' &
+    pid=$!
+    # The official Swift image has the toolchain inside; the stand-in gets it mounted
     # read-only at the same path for the build (see build below), with its bin on PATH.
     make_base "$BUILDER_BASE" builder \
         "gcc,g++,libc6-dev,libstdc++-12-dev,binutils,git,libcurl4,libxml2,libsqlite3-0,libncurses6,zlib1g-dev,pkg-config,ca-certificates" \
         --change "ENV PATH=$swift_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
         --change 'CMD ["bash"]'
-    podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "$(basename "${RUNTIME_BASE%%:*}")|$(basename "${BUILDER_BASE%%:*}")" || true
+    wait "$pid" || fail "making $RUNTIME_BASE"
+    podman image inspect --format '{{index .RepoTags 0}} {{.Size}}' "$RUNTIME_BASE" "$BUILDER_BASE"
     phase_end
 }
 
