@@ -233,7 +233,7 @@ build() {
     IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
     printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
     log "shared libraries of the binary in the image"
-    podman run --rm --network host --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
+    podman run --rm --network host --no-healthcheck --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
         tee "$STATE/ldd.txt"
     if grep -q 'not found' "$STATE/ldd.txt"; then fail "unresolved shared libraries in the image"; fi
     phase_end
@@ -304,7 +304,10 @@ err_out = np.abs(got_out - output).max()
 err_w = np.abs(got_w - weights).max()
 print(f"POST /v1/attention L={L} S={S} d_k={dk} d_v={dv} causal: "
       f"max |output - ref| = {err_out:.2e}, max |weights - ref| = {err_w:.2e}")
-assert err_out < 1e-5 and err_w < 1e-5, "numbers differ from the float64 reference"
+if not (err_out < 1e-5 and err_w < 1e-5):
+    print("request:", json.dumps(request)[:400], "\nanswer:", json.dumps(answer)[:400],
+          "\nreference output:", output.tolist(), file=sys.stderr)
+    sys.exit("numbers differ from the float64 reference")
 EOF
 }
 
@@ -352,7 +355,19 @@ compose_phase() {
     compose up -d --no-build
     wait_ready "$port"
     probe "$port"
-    log "podman-compose down"
+    local name t0 dt code
+    name=$(podman ps -a --filter label=io.podman.compose.project=attention-ci --format '{{.Names}}' | head -1)
+    [ -n "$name" ] || fail "no container of the compose project"
+    podman healthcheck run "$name" || fail "compose healthcheck: unhealthy"
+    echo "healthcheck of $name: healthy"
+    log "podman-compose stop, then down"
+    t0=$SECONDS
+    compose stop -t "$GRACE_SECONDS"
+    dt=$((SECONDS - t0))
+    code=$(podman inspect "$name" --format '{{.State.ExitCode}}')
+    echo "stopped in $dt s with exit code $code"
+    [ "$code" = 0 ] || fail "compose service exit code $code after SIGTERM (want 0)"
+    [ "$dt" -le "$STOP_BUDGET_SECONDS" ] || fail "compose stop took $dt s (budget $STOP_BUDGET_SECONDS s)"
     compose down -t "$GRACE_SECONDS"
     COMPOSE_UP=
     rc=$(python3 - "$port" <<'EOF'
