@@ -80,6 +80,12 @@ setup() {
         command -v "$p" >/dev/null 2>&1 || pkgs+=("$p")
     done
     command -v newuidmap >/dev/null 2>&1 || pkgs+=(uidmap)
+    command -v git >/dev/null 2>&1 || pkgs+=(git)
+    command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+    # Debian's own python3 needs python3-venv for `python3 -m venv` (pyenv's has it).
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then pkgs+=(python3-venv); fi
+    # debootstrap below reads the Debian mirror from apt's lists: make sure there are some.
+    if ! apt-cache policy 2>/dev/null | grep -q 'bookworm/main'; then apt-get update -qq; fi
     if [ "${#pkgs[@]}" -gt 0 ]; then
         log "apt-get install ${pkgs[*]}"
         apt-get update -qq
@@ -136,6 +142,15 @@ lint() {
 # The Debian mirror apt on this machine already uses (its name is not written here).
 debian_mirror() {
     apt-cache policy 2>/dev/null | awk '$3=="bookworm/main" {print $2; exit}'
+}
+
+# The Swift toolchain's bin folder (the swift on PATH, else the usual install places).
+swift_bin_dir() {
+    local swift
+    swift=$(command -v swift || true)
+    [ -n "$swift" ] || for swift in /opt/swift/usr/bin/swift /usr/bin/swift; do [ -x "$swift" ] && break; done
+    [ -x "$swift" ] || fail "no Swift toolchain found (swift is not on PATH)"
+    dirname "$(readlink -f "$swift")"
 }
 
 # What makes Debian's official image "slim" (documentation, manuals and translations are
@@ -201,7 +216,7 @@ bases() {
     phase_start bases
     [ -n "$BUILDER_BASE" ] && [ -n "$RUNTIME_BASE" ] || fail "can't read the base images from Dockerfile"
     local swift_bin pid
-    swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+    swift_bin=$(swift_bin_dir)
     # Both at once: debootstrap is mostly unpacking, one core each.
     make_base "$RUNTIME_BASE" runtime "" \
         --change 'CMD ["bash"]' &
@@ -221,14 +236,23 @@ bases() {
 build() {
     phase_start build
     local swift_root mirror_dir
-    swift_root=$(readlink -f "$(dirname "$(readlink -f "$(command -v swift)")")/../..")
+    swift_root=$(readlink -f "$(swift_bin_dir)/../..")
     mirror_dir=$(git config --system --get-regexp '^url\.' | awk '{sub(/^url\./, "", $1); sub(/\.insteadof$/, "", $1); print $1; exit}')
     mirror_dir=${mirror_dir%/}
-    [ -d "$swift_root" ] && [ -d "$mirror_dir" ] || fail "toolchain ($swift_root) or package mirror ($mirror_dir) not found"
+    [ -x "$swift_root/usr/bin/swift" ] || fail "no Swift toolchain at $swift_root"
+    # The package mirror git reads github.com from (git config --system url.*.insteadof),
+    # mounted at the same path; a machine without one fetches from the network instead.
+    local mirror_mount=()
+    if [ -n "$mirror_dir" ]; then
+        [ -d "$mirror_dir" ] || fail "package mirror $mirror_dir (from git config --system) not found"
+        mirror_mount=(-v "$mirror_dir:$mirror_dir:ro")
+    fi
     log "podman build $IMAGE (toolchain $swift_root, mirror $mirror_dir)"
     # --format docker keeps HEALTHCHECK (OCI images drop it); --pull=never: local bases only.
-    podman build --network host --pull=never --format docker \
-        -v "$swift_root:$swift_root:ro" -v "$mirror_dir:$mirror_dir:ro" \
+    # --layers=false: no intermediate images are left behind (the Swift build's own cache
+    # lives in the Dockerfile's cache mount, kept by podman between builds on this machine).
+    podman build --network host --pull=never --format docker --layers=false \
+        -v "$swift_root:$swift_root:ro" "${mirror_mount[@]}" \
         -t "$IMAGE" -f Dockerfile .
     IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
     printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
