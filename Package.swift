@@ -7,6 +7,21 @@ let package = Package(
     products: [
         .library(name: "AttentionEngine", targets: ["AttentionEngine"]),
         .executable(name: "engine-bench", targets: ["engine-bench"]),
+        .library(name: "TensorJSON", targets: ["TensorJSON"]),
+        .executable(name: "json-bench", targets: ["json-bench"]),
+        .library(name: "AttentionServer", targets: ["AttentionServer"]),
+        .executable(name: "attention-server", targets: ["attention-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS interface (Debian: libopenblas-dev). A shim only: no logic.
@@ -33,6 +48,48 @@ let package = Package(
             name: "AttentionEngineTests",
             dependencies: ["AttentionEngine"],
             resources: [.copy("Fixtures")]
+        ),
+        // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
+        .target(name: "TensorJSON"),
+        .testTarget(name: "TensorJSONTests", dependencies: ["TensorJSON"]),
+        .executableTarget(name: "json-bench", dependencies: ["TensorJSON"]),
+        // The HTTP service: routes, request decoding and validation, errors, limits,
+        // metrics and health. Everything a test can reach lives here.
+        .target(
+            name: "AttentionServer",
+            dependencies: [
+                "AttentionEngine",
+                "TensorJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The command line: flags, environment, logging bootstrap, signals.
+        .executableTarget(
+            name: "attention-server",
+            dependencies: [
+                "AttentionServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "AttentionServerTests",
+            dependencies: [
+                "AttentionServer",
+                "AttentionEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -1,0 +1,98 @@
+import AttentionEngine
+import Hummingbird
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// The service's application type, as ``buildApplication(_:logger:metrics:readiness:)`` returns it.
+public typealias AttentionApplication = Application<RouterResponder<AttentionRequestContext>>
+
+/// Builds the HTTP application: the engine and its pool, the codec threads, the routes,
+/// the middleware, and the services that stop them in order. Shared by the executable
+/// and the tests.
+///
+/// - Parameters:
+///   - engine: the engine to serve; nil makes one sized by `configuration`. Tests pass
+///     their own to hold places in its pool.
+///   - onServerRunning: called with the bound port once the listener is up.
+///
+/// Shutdown order (ServiceLifecycle stops services last-first): the listener closes and
+/// in-flight requests finish, then the engine drains its pool, then the codec threads end.
+/// Readiness turns 503 before all of this: see ``ReadinessDrain``.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    logger: Logger,
+    metrics: ServerMetrics = ServerMetrics(),
+    readiness: Readiness = Readiness(),
+    engine: AttentionEngine? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> AttentionApplication {
+    let engine = engine ?? AttentionEngine(configuration: .init(workers: configuration.workers, queueDepth: configuration.queueDepth))
+    let codec = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
+    codec.start()
+    let connections = ConnectionRegistry()
+
+    var table = RouteTable()
+    table.add(HealthController.paths + IndexController.paths, method: .get)
+    table.add(V1Controller.paths, method: .post)
+
+    // Middleware first: Hummingbird wraps only the routes added after a middleware
+    // (and the not-found responder). Outermost first: the log sees the final status.
+    let router = Router(context: AttentionRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestLogMiddleware(metrics: metrics))
+    router.add(middleware: ProblemMiddleware(routes: table))
+    HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
+    IndexController().addRoutes(to: router)
+    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections, codec: codec)
+        .addRoutes(to: router)
+
+    let maxBodyBytes = configuration.maxBodyBytes
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            ExpectContinueHandler(maxBodyBytes: maxBodyBytes),
+            ConnectionWatchHandler(registry: connections),
+        ])),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
+        services: [ShutdownService(name: "codec threads") { try? await codec.shutdownGracefully() },
+                   ShutdownService(name: "engine") { await engine.shutdown() }],
+        onServerRunning: { channel in
+            readiness.markServing()
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: logger
+    )
+}
+
+/// A service that does nothing until graceful shutdown, then runs `stop`.
+struct ShutdownService: Service {
+    let name: String
+    let stop: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await stop()
+    }
+}
+
+/// The first service to stop on SIGTERM: turns readiness to 503, then waits
+/// `--drain-delay` while the server still serves, so that a load balancer has time to
+/// stop sending traffic before the listener closes.
+public struct ReadinessDrain: Service {
+    let readiness: Readiness
+    let delay: Duration
+    let logger: Logger
+
+    public init(readiness: Readiness, delay: Duration, logger: Logger) {
+        self.readiness = readiness
+        self.delay = delay
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        readiness.markDraining()
+        logger.info("draining: readiness is 503; in-flight requests will finish", metadata: ["drain_delay": "\(delay)"])
+        try? await Task.sleep(for: delay)
+    }
+}

@@ -1,0 +1,29 @@
+import AttentionEngine
+
+/// The masking fields the endpoints share: `causal`, `causal_alignment`, `window`,
+/// `mask` and `key_lengths`.
+enum MaskingFields {
+    /// Reads the masking fields `fields` (a subset of the shared ones) into a ``Masking``.
+    static func read(_ request: RequestObject, fields: Set<String>, maskShapes: String) throws(Problem) -> Masking {
+        var masking = Masking()
+        let causal = fields.contains("causal") ? try request.bool("causal") ?? false : false
+        let alignment = fields.contains("causal_alignment") ? try request.choice("causal_alignment", of: CausalAlignment.self) : nil
+        if alignment != nil, !causal {
+            throw request.invalid("causal_alignment", "`causal_alignment` applies only with `\"causal\": true`.")
+        }
+        if causal { masking.causal = alignment ?? .topLeft }
+        if fields.contains("window") { masking.window = try window(request) }
+        if fields.contains("mask") { masking.mask = try request.boolTensor("mask", ranks: 1...4, shapes: maskShapes) }
+        if fields.contains("key_lengths") { masking.keyLengths = try request.integers("key_lengths", in: 0...Int(Int32.max)) }
+        return masking
+    }
+
+    /// `[left, right]`, two non-negative integers: query i sees keys i−left … i+right.
+    private static func window(_ request: RequestObject) throws(Problem) -> SlidingWindow? {
+        guard let bounds = try request.integers("window", in: 0...Int(Int32.max)) else { return nil }
+        guard bounds.count == 2 else {
+            throw request.invalid("window", "`window` must be [left, right], two non-negative integers, got \(bounds.count) numbers.")
+        }
+        return SlidingWindow(left: bounds[0], right: bounds[1])
+    }
+}

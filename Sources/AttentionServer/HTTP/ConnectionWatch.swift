@@ -1,0 +1,100 @@
+import NIOCore
+import Synchronization
+
+/// Tells a request handler when its client has gone, so that its queued or running
+/// engine job is cancelled instead of computing an answer nobody reads.
+///
+/// Hummingbird runs a handler to completion even when the peer closes; it only reports
+/// closure through the channel. ``ConnectionWatchHandler`` sits in each connection's
+/// pipeline and marks the connection's ``ConnectionWatch`` when the input closes; the
+/// handler finds that watch through ``ConnectionRegistry`` by its channel.
+final class ConnectionWatch: Sendable {
+    private struct State {
+        var closed = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    /// Marks the client gone and wakes the request waiting on it.
+    func markClosed() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.closed = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when the client has gone, or when the calling task is cancelled.
+    /// One waiter at a time: HTTP/1.1 handles one request per connection at a time.
+    func waitUntilClosed() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.closed || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
+
+/// The watches of the open connections, by channel.
+final class ConnectionRegistry: Sendable {
+    private let watches = Mutex<[ObjectIdentifier: ConnectionWatch]>([:])
+
+    func register(_ channel: any Channel) -> ConnectionWatch {
+        let watch = ConnectionWatch()
+        watches.withLock { $0[ObjectIdentifier(channel)] = watch }
+        return watch
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = watches.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The watch of `channel`, or nil when it has none (the router test client has no real connection).
+    func watch(for channel: any Channel) -> ConnectionWatch? {
+        return watches.withLock { $0[ObjectIdentifier(channel)] }
+    }
+}
+
+/// Marks a connection's watch when its client closes its side or the connection drops.
+final class ConnectionWatchHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let registry: ConnectionRegistry
+    private var watch: ConnectionWatch?
+
+    init(registry: ConnectionRegistry) {
+        self.registry = registry
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        watch = registry.register(context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        watch?.markClosed()
+        registry.remove(context.channel)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { watch?.markClosed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        watch?.markClosed()
+        registry.remove(context.channel)
+        context.fireChannelInactive()
+    }
+}

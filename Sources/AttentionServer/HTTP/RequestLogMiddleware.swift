@@ -1,0 +1,63 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// One log line and one metrics count per request, and the request id: the client's
+/// `X-Request-ID` when it sent a usable one, else a fresh one, echoed in the response.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AttentionRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = Self.requestID(request.headers[.requestID])
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        var response = try await next(request, context)
+        response.headers[.requestID] = requestID
+
+        let status = Int(response.status.code)
+        // Unmatched paths share one label so that scanners cannot grow the metric without bound.
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: status)
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(status),
+            "bytes_in": .stringConvertible(request.headers[.contentLength].flatMap { Int($0) } ?? 0),
+            "bytes_out": .stringConvertible(response.body.contentLength ?? 0),
+            "duration_ms": .string(Self.format((ContinuousClock.now - started).milliseconds)),
+        ]
+        if let timings = context.timings.recorded {
+            metadata["queue_ms"] = .string(Self.format(timings.queue.milliseconds))
+            metadata["compute_ms"] = .string(Self.format(timings.compute.milliseconds))
+        }
+        context.logger.info("request", metadata: metadata)
+        return response
+    }
+
+    /// Accepts a client id of up to 128 visible ASCII characters; anything else is replaced,
+    /// so that logs cannot be forged with control characters or flooded.
+    static func requestID(_ supplied: String?) -> String {
+        if let supplied, (1...128).contains(supplied.utf8.count), supplied.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            return supplied
+        }
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    private static func format(_ milliseconds: Double) -> String {
+        String(Double(Int((milliseconds * 1000).rounded())) / 1000)
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Request-ID`, the de facto header for correlating a request across services.
+    static let requestID = HTTPField.Name("X-Request-ID")!
+}

@@ -1,0 +1,63 @@
+import NIOCore
+
+/// Everything that shapes the HTTP service: the address, the pool and every limit.
+///
+/// The executable fills it from flags and environment variables; tests build it directly.
+/// Every limit has a default that suits a development machine and names the flag that
+/// raises it in the error it produces.
+public struct ServerConfiguration: Sendable {
+    /// Interface to listen on (`--host`).
+    public var host: String
+    /// TCP port (`--port`); 0 asks the system for a free one.
+    public var port: Int
+    /// Engine worker threads (`--workers`).
+    public var workers: Int
+    /// Jobs that may wait for a worker beyond those running (`--queue-depth`).
+    public var queueDepth: Int
+    /// Largest request body accepted, in bytes (`--max-body-bytes`).
+    public var maxBodyBytes: Int
+    /// Largest number of attention-weight elements a response may carry (`--max-weights`).
+    public var maxWeights: Int
+    /// Time from a request's arrival to its response before it is abandoned with 504 (`--request-timeout`).
+    public var requestTimeout: Duration
+    /// Seconds a client is told to wait in `Retry-After` when the queue is full.
+    public var retryAfterSeconds: Int
+    /// Time between readiness turning 503 and the listener closing on shutdown (`--drain-delay`),
+    /// so that a load balancer stops routing here before connections are refused.
+    public var drainDelay: Duration
+    /// Threads that decode request JSON and encode responses, away from the event loops.
+    public var codecThreads: Int
+
+    /// The defaults documented in the README's flag table.
+    ///
+    /// `maxWeights` defaults to 16 Mi elements: 64 MiB of Float32, about 150 MB of JSON
+    /// text, i.e. the same order as `--max-body-bytes`. That admits one 4096×4096 map, or
+    /// 8 heads of 1024×1024 with batch 2, while keeping one response from costing seconds
+    /// of encoding and hundreds of megabytes of memory.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        workers: Int = ServerConfiguration.processorCount,
+        queueDepth: Int = 64,
+        maxBodyBytes: Int = 64 << 20,
+        maxWeights: Int = 16 << 20,
+        requestTimeout: Duration = .seconds(30),
+        retryAfterSeconds: Int = 1,
+        drainDelay: Duration = .zero,
+        codecThreads: Int = ServerConfiguration.processorCount
+    ) {
+        self.host = host
+        self.port = port
+        self.workers = workers
+        self.queueDepth = queueDepth
+        self.maxBodyBytes = maxBodyBytes
+        self.maxWeights = maxWeights
+        self.requestTimeout = requestTimeout
+        self.retryAfterSeconds = retryAfterSeconds
+        self.drainDelay = drainDelay
+        self.codecThreads = codecThreads
+    }
+
+    /// The number of cores this process may use.
+    public static var processorCount: Int { System.coreCount }
+}

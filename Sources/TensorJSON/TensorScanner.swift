@@ -1,0 +1,205 @@
+/// The fast path for arrays: parses a rectangular array of numbers (or of booleans)
+/// straight into flat storage, inferring the shape as it goes.
+///
+/// It accepts only brackets, commas, whitespace, numbers and `true`/`false`. On anything
+/// else, or when the array proves ragged or mixed, it gives up and tells the reader which
+/// of the arrays it had open are certainly not tensors; the reader parses those with the
+/// general path and retries this one on their children. So a ragged matrix becomes an
+/// `.array` of `.numbers` rows, and each byte is scanned a bounded number of times.
+/// Syntax errors are left to the general path, which words them; only malformed number
+/// tokens throw here (the general path would throw the same error at the same place).
+struct TensorScanner {
+    /// What a scan found.
+    enum Outcome {
+        case numbers(NumericArray, end: Int)
+        case bools(BoolArray, end: Int)
+        /// Not a rectangular array of one leaf kind. `nonTensorStarts` are the start
+        /// offsets of arrays that are certainly not tensors themselves.
+        case notATensor(nonTensorStarts: [Int])
+    }
+
+    private enum LeafKind { case unknown, numbers, bools }
+
+    private let input: Input
+    /// How many arrays may be open at once before the reader's depth limit is exceeded.
+    private let depthBudget: Int
+
+    /// Start offset and element count of each open array, outermost first.
+    private var openStarts: [Int] = []
+    private var counts: [Int] = []
+    /// The extent of each dimension (-1 until the first array at that depth closes),
+    /// and the offset where it became known.
+    private var shape: [Int] = []
+    private var shapeOrigins: [Int] = []
+    /// The depth of the arrays holding the leaves, once known, and where it was learnt.
+    private var rank = 0
+    private var rankOrigin = 0
+    private var kind = LeafKind.unknown
+    private var kindOrigin = 0
+
+    private var numbers: [Float] = []
+    private var bools: [Bool] = []
+    private var firstOutOfFloatRange: Int?
+    private var allIntegers = true
+
+    /// Scans the array whose `[` is at `start`, allowing `depthBudget` levels of nesting
+    /// (including this array).
+    static func scan(_ input: Input, at start: Int, depthBudget: Int) throws(JSONParseError) -> Outcome {
+        var scanner = TensorScanner(input: input, depthBudget: depthBudget)
+        return try scanner.run(from: start)
+    }
+
+    private init(input: Input, depthBudget: Int) {
+        self.input = input
+        self.depthBudget = depthBudget
+    }
+
+    private mutating func run(from start: Int) throws(JSONParseError) -> Outcome {
+        guard depthBudget >= 1 else { return giveUp(conflictAt: start) }
+        push(start)
+        var i = input.skipWhitespace(from: start + 1)
+        var expectingValue = true  // else expecting ',' or ']'
+        var justOpened = true      // a ']' may close an empty array here
+
+        while true {
+            let byte = input[i]
+            if expectingValue {
+                switch byte {
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    if let conflict = acceptLeaf(.numbers, at: i) { return giveUp(conflictAt: conflict) }
+                    let (value, end) = try NumberParser.parse(input, at: i)
+                    appendNumber(value)
+                    i = end
+                    expectingValue = false
+                case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                    let isTrue = byte == UInt8(ascii: "t")
+                    guard matchesLiteral(isTrue ? "true" : "false", at: i) else { return giveUp(conflictAt: i) }
+                    if let conflict = acceptLeaf(.bools, at: i) { return giveUp(conflictAt: conflict) }
+                    bools.append(isTrue)
+                    counts[counts.count - 1] += 1
+                    i += isTrue ? 4 : 5
+                    expectingValue = false
+                case UInt8(ascii: "["):
+                    let depth = openStarts.count + 1
+                    if rank != 0 && depth > rank { return giveUp(conflictAt: rankOrigin) }
+                    if depth > depthBudget { return giveUp(conflictAt: i) }
+                    counts[counts.count - 1] += 1
+                    push(i)
+                    i = input.skipWhitespace(from: i + 1)
+                    justOpened = true
+                    continue
+                case UInt8(ascii: "]") where justOpened:
+                    // An empty array holds the leaves' place: the rank is its depth.
+                    let depth = openStarts.count
+                    if rank == 0 {
+                        rank = depth
+                        rankOrigin = i
+                    } else if rank != depth {
+                        return giveUp(conflictAt: rankOrigin)
+                    }
+                    expectingValue = false
+                    continue  // handled as a ']' below
+                default:
+                    return giveUp(conflictAt: i)
+                }
+                justOpened = false
+                i = input.skipWhitespace(from: i)
+            } else {
+                switch byte {
+                case UInt8(ascii: ","):
+                    i = input.skipWhitespace(from: i + 1)
+                    expectingValue = true
+                    justOpened = false
+                case UInt8(ascii: "]"):
+                    let depth = openStarts.count
+                    let count = counts[depth - 1]
+                    if shape[depth - 1] < 0 {
+                        shape[depth - 1] = count
+                        shapeOrigins[depth - 1] = i
+                    } else if shape[depth - 1] != count {
+                        return giveUp(conflictAt: shapeOrigins[depth - 1])
+                    }
+                    openStarts.removeLast()
+                    counts.removeLast()
+                    justOpened = false
+                    if openStarts.isEmpty { return finish(end: i + 1) }
+                    i = input.skipWhitespace(from: i + 1)
+                default:
+                    return giveUp(conflictAt: i)
+                }
+            }
+        }
+    }
+
+    /// Opens an array whose `[` is at `offset`.
+    private mutating func push(_ offset: Int) {
+        openStarts.append(offset)
+        counts.append(0)
+        if shape.count < openStarts.count {
+            shape.append(-1)
+            shapeOrigins.append(offset)
+        }
+    }
+
+    /// Checks that a leaf of `leafKind` may appear at the current depth; returns the
+    /// offset of the earlier evidence it conflicts with, or nil when it fits.
+    private mutating func acceptLeaf(_ leafKind: LeafKind, at offset: Int) -> Int? {
+        let depth = openStarts.count
+        if rank == 0 {
+            rank = depth
+            rankOrigin = offset
+        } else if rank != depth {
+            return rankOrigin
+        }
+        if kind == .unknown {
+            kind = leafKind
+            kindOrigin = offset
+        } else if kind != leafKind {
+            return kindOrigin
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private mutating func appendNumber(_ value: Double) {
+        let float = Float(value)
+        // Out of range means the float overflows: "3.4028235e38", which is how Python and
+        // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
+        // rounds back to it, so it must stay in range.
+        if float.isInfinite && firstOutOfFloatRange == nil {
+            firstOutOfFloatRange = numbers.count
+        }
+        if allIntegers && !(value.isFinite && value.rounded(.towardZero) == value) {
+            allIntegers = false
+        }
+        numbers.append(float)
+        counts[counts.count - 1] += 1
+    }
+
+    private func matchesLiteral(_ literal: StaticString, at offset: Int) -> Bool {
+        let text = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for (k, expected) in text.enumerated() where input[offset + k] != expected {
+            return false
+        }
+        return true
+    }
+
+    /// Ends a failed scan. The arrays that began before the conflicting evidence contain
+    /// both it and the current position, so they cannot be tensors; arrays that began
+    /// after it may still be, and get their own scan.
+    private func giveUp(conflictAt origin: Int) -> Outcome {
+        .notATensor(nonTensorStarts: openStarts.filter { $0 < origin })
+    }
+
+    private func finish(end: Int) -> Outcome {
+        // The shape has one entry per depth down to the leaves' arrays.
+        let finalShape = Array(shape.prefix(rank))
+        if kind == .bools {
+            return .bools(BoolArray(shape: finalShape, values: bools), end: end)
+        }
+        return .numbers(
+            NumericArray(shape: finalShape, values: numbers,
+                         firstOutOfFloatRange: firstOutOfFloatRange, allIntegers: allIntegers),
+            end: end)
+    }
+}

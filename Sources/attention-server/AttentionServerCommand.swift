@@ -1,0 +1,129 @@
+import ArgumentParser
+import AttentionServer
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// `attention-server`: serves the attention API (`serve`, the default) or probes a
+/// running server's health (`healthcheck`).
+@main
+struct AttentionServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attention-server",
+        abstract: "An HTTP service computing neural attention.",
+        subcommands: [Serve.self, Healthcheck.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Every flag may also come from an environment variable, which the flag overrides.
+enum Environment {
+    static func value<T: ExpressibleByArgument>(_ name: String, as type: T.Type = T.self) throws -> T? {
+        guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return nil }
+        guard let value = T(argument: text) else {
+            throw ValidationError("The environment variable \(name)=\(text) is not a valid value.")
+        }
+        return value
+    }
+}
+
+/// The output formats of the logs.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the attention API (the default).")
+
+    @Option(help: "Interface to listen on (ATTENTION_HOST; default 127.0.0.1; 0.0.0.0 in a container).")
+    var host: String?
+    @Option(help: "TCP port (ATTENTION_PORT; default 8080).")
+    var port: Int?
+    @Option(help: "Engine worker threads (ATTENTION_WORKERS; default: the number of cores).")
+    var workers: Int?
+    @Option(help: "Requests that may wait for a worker beyond those running; more get 503 (ATTENTION_QUEUE_DEPTH; default 64).")
+    var queueDepth: Int?
+    @Option(help: "Largest request body in bytes; larger gets 413 (ATTENTION_MAX_BODY_BYTES; default 67108864).")
+    var maxBodyBytes: Int?
+    @Option(help: "Most attention-weight elements in one response; more gets 413 (ATTENTION_MAX_WEIGHTS; default 16777216).")
+    var maxWeights: Int?
+    @Option(help: "Seconds from arrival to response before a request gets 504 (ATTENTION_REQUEST_TIMEOUT; default 30).")
+    var requestTimeout: Double?
+    @Option(help: "Seconds between readiness turning 503 and the listener closing on SIGTERM (ATTENTION_DRAIN_DELAY; default 0).")
+    var drainDelay: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (ATTENTION_LOG_LEVEL; default info).")
+    var logLevel: Logger.Level?
+    @Option(help: "text or json (ATTENTION_LOG_FORMAT; default text).")
+    var logFormat: LogFormat?
+
+    func run() async throws {
+        let configuration = try serverConfiguration()
+        let level = try logLevel ?? Environment.value("ATTENTION_LOG_LEVEL") ?? .info
+        let format = try logFormat ?? Environment.value("ATTENTION_LOG_FORMAT") ?? .text
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "attention-server")
+        let metrics = ServerMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
+        let readiness = Readiness()
+        let app = buildApplication(configuration, logger: logger, metrics: metrics, readiness: readiness)
+        logger.info("starting", metadata: [
+            "address": "\(configuration.host):\(configuration.port)", "workers": "\(configuration.workers)",
+            "queue_depth": "\(configuration.queueDepth)", "blas_core": "\(AttentionServerInfo.blasCore)",
+        ])
+        // The drain service comes last: ServiceLifecycle stops services in reverse order,
+        // so readiness turns 503 before the application stops listening.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, ReadinessDrain(readiness: readiness, delay: configuration.drainDelay, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    private func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = try host ?? Environment.value("ATTENTION_HOST") ?? configuration.host
+        configuration.port = try port ?? Environment.value("ATTENTION_PORT") ?? configuration.port
+        configuration.workers = try workers ?? Environment.value("ATTENTION_WORKERS") ?? configuration.workers
+        configuration.queueDepth = try queueDepth ?? Environment.value("ATTENTION_QUEUE_DEPTH") ?? configuration.queueDepth
+        configuration.maxBodyBytes = try maxBodyBytes ?? Environment.value("ATTENTION_MAX_BODY_BYTES") ?? configuration.maxBodyBytes
+        configuration.maxWeights = try maxWeights ?? Environment.value("ATTENTION_MAX_WEIGHTS") ?? configuration.maxWeights
+        if let seconds: Double = try requestTimeout ?? Environment.value("ATTENTION_REQUEST_TIMEOUT") {
+            configuration.requestTimeout = try Self.duration(seconds, flag: "--request-timeout")
+        }
+        if let seconds: Double = try drainDelay ?? Environment.value("ATTENTION_DRAIN_DELAY") {
+            configuration.drainDelay = try Self.duration(seconds, flag: "--drain-delay")
+        }
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be 0...65535.") }
+        guard configuration.workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+        guard configuration.queueDepth >= 0 else { throw ValidationError("--queue-depth must not be negative.") }
+        guard configuration.maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be positive.") }
+        guard configuration.maxWeights >= 0 else { throw ValidationError("--max-weights must not be negative.") }
+        return configuration
+    }
+
+    private static func duration(_ seconds: Double, flag: String) throws -> Duration {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e9 else { throw ValidationError("\(flag) must be a number of seconds ≥ 0.") }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+}
+
+struct Healthcheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit 0 when GET /health on 127.0.0.1 answers 200, else 1 (for container health checks without curl).")
+
+    @Option(help: "The server's port (ATTENTION_PORT; default 8080).")
+    var port: Int?
+
+    func run() throws {
+        let port = try port ?? Environment.value("ATTENTION_PORT") ?? 8080
+        guard HTTPProbe.status(port: port) == 200 else { throw ExitCode.failure }
+    }
+}

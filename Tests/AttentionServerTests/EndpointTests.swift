@@ -1,0 +1,79 @@
+import AttentionServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The non-compute endpoints, through the router and through a live socket.
+@Suite struct EndpointTests {
+    @Test func healthIsOK() async throws {
+        try await makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/health", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.text == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test func readinessIs503UntilTheServerListens() async throws {
+        // The router test client never starts a listener, so the service is still starting.
+        try await makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/ready", method: .get)
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.json["status"] as? String == "starting")
+        }
+    }
+
+    @Test func readinessIs200OnceListening() async throws {
+        try await makeApplication().test(.live) { client in
+            let response = try await client.execute(uri: "/ready", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.json["status"] as? String == "ready")
+        }
+    }
+
+    @Test func indexListsEveryEndpoint() async throws {
+        try await makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/", method: .get)
+            #expect(response.status == .ok)
+            let paths = (response.json["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+            #expect(Set(paths) == ["/v1/attention", "/v1/attention/multi-head", "/v1/attention/additive",
+                                   "/health", "/ready", "/metrics", "/openapi.yaml"])
+        }
+    }
+
+    @Test func openAPIIsServedAndMatchesTheRepositoryFile() async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../openapi.yaml")
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        try await makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/yaml")
+            // scripts/embed-openapi.sh regenerates the compiled-in copy.
+            #expect(response.text == expected, "openapi.yaml changed: run scripts/embed-openapi.sh")
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteAndStatus() async throws {
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/health", method: .get)
+            try await post(client, "/v1/attention", ["query": [[1.0]], "key": [[1.0]], "value": [[2.0]]])
+            try await client.execute(uri: "/nowhere", method: .get)
+            let text = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(text.contains(#"attention_http_requests_total{route="/health",method="GET",status="200"} 1"#))
+            #expect(text.contains(#"attention_http_requests_total{route="/v1/attention",method="POST",status="200"} 1"#))
+            #expect(text.contains(#"status="404""#))
+            #expect(text.contains("attention_queue_depth 0"))
+            #expect(text.contains("attention_queue_duration_seconds_bucket"))
+            #expect(text.contains("attention_compute_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func requestIDIsEchoedOrMade() async throws {
+        try await makeApplication().test(.router) { client in
+            let echoed = try await client.execute(uri: "/health", method: .get, headers: [.init("X-Request-ID")!: "abc-123"])
+            #expect(echoed.headers[.init("X-Request-ID")!] == "abc-123")
+            let made = try await client.execute(uri: "/health", method: .get)
+            #expect(made.headers[.init("X-Request-ID")!]?.count == 32)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import AttentionServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ServiceLifecycle
+import Logging
+import Synchronization
+import Testing
+
+/// Behaviour only a real socket shows: `Expect: 100-continue`, and draining on shutdown.
+@Suite struct LiveTests {
+    static let body = #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#
+
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await makeApplication().test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" +
+                            "Content-Length: \(Self.body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+            let interim = await blocking { connection.read(until: "\r\n\r\n") }
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+            connection.send(Self.body)
+            let final = await blocking { connection.read(until: "]]}") }
+            #expect(final.hasPrefix("HTTP/1.1 200 OK"), "\(final)")
+        }
+    }
+
+    @Test func expectContinueOverTheLimitGets413WithoutTheBody() async throws {
+        try await makeApplication({ $0.maxBodyBytes = 16 }).test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
+            let response = await blocking { connection.read(until: "}") }
+            #expect(response.hasPrefix("HTTP/1.1 413"), "\(response)")
+            #expect(response.contains("--max-body-bytes"))
+            #expect(await blocking { connection.isClosedByPeer() })
+        }
+    }
+
+    @Test func keepAliveServesManyRequestsOnOneConnection() async throws {
+        try await makeApplication().test(.live) { client in
+            for _ in 0..<3 {
+                let response = try await client.execute(uri: "/v1/attention", method: .post, body: ByteBuffer(string: Self.body))
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test func shutdownTurnsReadinessFirstThenServesThenExits() async throws {
+        let readiness = Readiness()
+        let port = Mutex<Int?>(nil)
+        let app = makeApplication(readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let group = ServiceGroup(configuration: .init(
+            services: [app, ReadinessDrain(readiness: readiness, delay: .milliseconds(800), logger: logger)], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var bound: Int?
+            for _ in 0..<200 where bound == nil {
+                try await Task.sleep(for: .milliseconds(10))
+                bound = port.withLock { $0 }
+            }
+            let livePort = try #require(bound)
+            #expect(await probe(livePort, "/ready") == 200)
+
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(200))
+            // Draining: not ready, still alive, still serving.
+            #expect(await probe(livePort, "/ready") == 503)
+            #expect(await probe(livePort, "/health") == 200)
+            // The group then stops the listener and the engine, and returns without error.
+            try await tasks.next()
+            #expect(await probe(livePort, "/health") == nil)
+        }
+    }
+
+    private func probe(_ port: Int, _ path: String) async -> Int? {
+        await blocking { HTTPProbe.status(port: port, path: path) }
+    }
+}

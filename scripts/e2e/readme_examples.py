@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Runs the README's tagged curl examples against a live server and checks each answer.
+
+Usage: readme_examples.py README PORT
+
+A block is an example when the line before its opening fence is `<!-- e2e: NAME -->`.
+The block runs as written, with `127.0.0.1:8080` pointed at PORT; its request body (the
+`-d '…'` argument) is read back from the block to compute the expected answer with NumPy
+in float64, so the README and this check cannot drift apart.
+"""
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+TOLERANCE = 1e-4
+
+
+def examples(readme):
+    pattern = re.compile(r"<!-- e2e: ([\w-]+) -->\s*\n```sh\n(.*?)```", re.S)
+    return [(m.group(1), m.group(2)) for m in pattern.finditer(readme)]
+
+
+def body_of(command):
+    match = re.search(r"-d '(.*?)'", command, re.S)
+    return json.loads(match.group(1)) if match else None
+
+
+def softmax(scores):
+    top = np.max(np.where(np.isfinite(scores), scores, -np.inf), axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    e = np.where(np.isfinite(scores), np.exp(scores - top), 0)
+    total = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def dot_product(q, k, v, scale=None, causal=False):
+    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
+    scores = scale * q @ np.swapaxes(k, -1, -2)
+    if causal:
+        L, S = scores.shape[-2:]
+        scores = np.where(np.tril(np.ones((L, S), bool)), scores, -np.inf)
+    w = softmax(scores)
+    return w @ v, w
+
+
+def expected(name, body):
+    a = lambda key: np.array(body[key], dtype=np.float64)
+    if name == "attention":
+        out, w = dot_product(a("query"), a("key"), a("value"), body.get("scale"), body.get("causal", False))
+        return {"output": out, "weights": w}
+    if name == "multi-head":
+        x = a("query")
+        H = body["num_heads"]
+        q, k, v = x @ a("w_q"), x @ a("w_k"), x @ a("w_v")
+        dk, dv = q.shape[-1] // H, v.shape[-1] // H
+        heads, weights = [], []
+        for h in range(H):
+            o, w = dot_product(q[:, h * dk:(h + 1) * dk], k[:, h * dk:(h + 1) * dk], v[:, h * dv:(h + 1) * dv])
+            heads.append(o)
+            weights.append(w)
+        out = np.concatenate(heads, axis=-1)
+        if "w_o" in body:
+            out = out @ a("w_o")
+        return {"output": out, "weights": np.stack(weights)}
+    if name == "additive":
+        s, hk = a("query") @ a("w_query"), a("key") @ a("w_key")
+        scores = np.tanh(s[:, None, :] + hk[None, :, :]) @ a("v")
+        w = softmax(scores)
+        values = a("value") if "value" in body else a("key")
+        return {"output": w @ values, "weights": w}
+    return None
+
+
+def check(name, command, answer):
+    if name == "health":
+        assert answer == {"status": "ok"}, answer
+        return
+    if name == "problem":
+        assert answer["status"] == 422 and answer["pointer"] == "/casual", answer
+        assert "causal" in answer["detail"], answer
+        return
+    for key, value in expected(name, body_of(command)).items():
+        got = np.array(answer[key], dtype=np.float64)
+        assert got.shape == value.shape, f"{name} {key}: shape {got.shape}, expected {value.shape}"
+        error = np.max(np.abs(got - value) / np.maximum(1, np.abs(value)))
+        assert error <= TOLERANCE, f"{name} {key}: largest relative error {error}"
+
+
+def main():
+    readme, port = sys.argv[1], sys.argv[2]
+    found = examples(open(readme, encoding="utf-8").read())
+    names = [name for name, _ in found]
+    required = {"health", "attention", "multi-head", "additive", "problem"}
+    if not required <= set(names):
+        sys.exit(f"{readme}: missing e2e examples {sorted(required - set(names))}")
+    for name, command in found:
+        command = command.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+        run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+        if run.returncode != 0:
+            sys.exit(f"example {name}: exit {run.returncode}: {run.stderr}")
+        check(name, command, json.loads(run.stdout))
+        print(f"ok   README example {name}")
+
+
+if __name__ == "__main__":
+    main()
