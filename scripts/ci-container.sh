@@ -13,7 +13,11 @@
 #             POST /v1/attention checked against NumPy in float64, HEALTHCHECK, preStop
 #             command, podman stop: exit 0 well inside the grace period
 #   compose   podman-compose up -d / down on compose.yaml, probed the same way
-#   clean     remove the image and the containers
+#   clean     remove the image (on failure too, when this phase was asked for)
+#
+# Kept between runs on the same machine, so that a second run takes a few minutes less:
+# the base image stand-ins (podman storage), the Swift build cache (the Dockerfile's cache
+# mount), the checkers' venv ($STATE).
 #
 # Usage: scripts/ci-container.sh [phase ...]   (default: every phase, in that order)
 # Only loopback addresses are used; containers share the host network, never a bridge.
@@ -27,7 +31,7 @@ STATE=${ATTENTION_CI_STATE:-/var/cache/attention-ci}
 VENV=$STATE/venv
 IMAGE=${ATTENTION_CI_IMAGE:-localhost/attention-server:ci}
 CONTAINER=attention-ci-$$
-GRACE_SECONDS=30          # podman stop timeout; the same as the pod's terminationGracePeriodSeconds
+GRACE_SECONDS=30          # podman stop timeout, as compose.yaml's stop_grace_period
 STOP_BUDGET_SECONDS=10    # a drain with no traffic must finish far inside the grace period
 READY_TIMEOUT_SECONDS=60
 
@@ -65,6 +69,7 @@ on_exit() {
     if command -v podman >/dev/null 2>&1; then
         podman rm -f -t 2 "$CONTAINER" >/dev/null 2>&1 || true
         if [ -n "${COMPOSE_UP:-}" ]; then compose down >/dev/null 2>&1 || true; fi
+        if [ "$rc" -ne 0 ] && [ -n "${RUN_CLEAN:-}" ]; then podman rmi -f "$IMAGE" >/dev/null 2>&1 || true; fi
     fi
     [ "${#TIMINGS[@]}" -gt 0 ] && print_timings
     exit "$rc"
@@ -416,6 +421,7 @@ clean() {
 
 phases=("$@")
 [ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose clean)
+case " ${phases[*]} " in *" clean "*) RUN_CLEAN=1 ;; esac
 for phase in "${phases[@]}"; do
     case $phase in
         setup) setup ;;
