@@ -261,6 +261,7 @@ build() {
         -t "$IMAGE" -f Dockerfile .
     IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
     printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
+    podman run --rm --network host --no-healthcheck --entrypoint /bin/ls "$IMAGE" -l /app
     log "shared libraries of the binary in the image"
     podman run --rm --network host --no-healthcheck --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
         tee "$STATE/ldd.txt"
