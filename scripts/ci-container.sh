@@ -341,6 +341,60 @@ if not (err_out < 1e-5 and err_w < 1e-5):
 EOF
 }
 
+# Send half of a POST /v1/attention body, `podman stop` the container, check a second later
+# that it still runs (draining: it waits for the request) and that /ready answers 503, send
+# the rest of the body, check the answer (200, right numbers), then that podman stop
+# returned 0 (the server exited by itself).
+stop_with_request_in_flight() {
+    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" <<'EOF'
+import json, socket, subprocess, sys, time
+import numpy as np
+
+port, container, grace = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+q, k, v = [[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]
+body = json.dumps({"query": q, "key": k, "value": v}).encode()
+conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+conn.sendall(b"POST /v1/attention HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body))
+half = len(body) // 2
+conn.sendall(body[:half])
+time.sleep(0.3)
+stop = subprocess.Popen(["podman", "stop", "-t", grace, container], stdout=subprocess.DEVNULL)
+time.sleep(1.0)
+# podman shows "stopping" while it waits for the process to exit after SIGTERM.
+state = subprocess.run(["podman", "inspect", container, "--format", "{{.State.Status}}"],
+                       capture_output=True, text=True, check=True).stdout.strip()
+assert state in ("stopping", "running"), f"the server quit 1 s after SIGTERM with a request in flight ({state})"
+# With --drain-delay (2 s here) the listener stays open after readiness turned 503.
+probe = socket.create_connection(("127.0.0.1", port), timeout=5)
+probe.sendall(b"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+ready_status = probe.recv(4096).split(b" ", 2)[1]
+probe.close()
+assert ready_status == b"503", f"/ready during the drain: {ready_status!r} (want 503)"
+conn.sendall(body[half:])
+response = b""
+while b"\r\n\r\n" not in response or len(response.split(b"\r\n\r\n", 1)[1]) < int(
+        [h for h in response.split(b"\r\n") if h.lower().startswith(b"content-length:")][0].split(b":")[1]):
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    response += chunk
+head, _, payload = response.partition(b"\r\n\r\n")
+t_answer = time.time()
+print("response head during the drain:", head.decode().replace("\r\n", " | "))
+status = head.split(b" ", 2)[1]
+assert status == b"200", f"in-flight request during drain: {head[:200]!r}"
+answer = json.loads(payload)
+q64, k64, v64 = (np.array(a, dtype=np.float64) for a in (q, k, v))
+s = q64 @ k64.T / np.sqrt(2.0)
+w = np.exp(s - s.max(axis=-1, keepdims=True)); w /= w.sum(axis=-1, keepdims=True)
+assert np.abs(np.array(answer["output"]) - w @ v64).max() < 1e-5, answer
+assert stop.wait(timeout=int(grace) + 15) == 0, "podman stop failed"
+print(f"server exited {time.time() - t_answer:.1f} s after answering (connection still open: {conn.fileno() >= 0})")
+print("during the drain: /ready 503; the request in flight got 200 and the right numbers")
+EOF
+}
+
 run() {
     phase_start run
     local port t0 dt rc
@@ -350,16 +404,17 @@ run() {
     # root filesystem with a tmpfs /tmp, no capabilities, no privilege escalation.
     podman run -d --name "$CONTAINER" --network host \
         --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
-        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 "$IMAGE" >/dev/null
+        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=2 \
+        "$IMAGE" >/dev/null
     wait_ready "$port"
     probe "$port"
     log "HEALTHCHECK and the preStop command, inside the container"
     podman healthcheck run "$CONTAINER" || fail "podman healthcheck run: unhealthy"
     podman exec "$CONTAINER" /bin/sleep 1 || fail "the preStop command (/bin/sleep) does not run in the image"
     [ "$(podman exec "$CONTAINER" /usr/bin/id -u)" != 0 ] || fail "the server runs as root"
-    log "podman stop (SIGTERM, grace $GRACE_SECONDS s)"
+    log "podman stop (SIGTERM, grace $GRACE_SECONDS s) with a request in flight"
     t0=$SECONDS
-    podman stop -t "$GRACE_SECONDS" "$CONTAINER" >/dev/null
+    stop_with_request_in_flight "$port" "$CONTAINER"
     dt=$((SECONDS - t0))
     rc=$(podman inspect "$CONTAINER" --format '{{.State.ExitCode}}')
     echo "stopped in $dt s with exit code $rc"
