@@ -32,7 +32,7 @@ VENV=$STATE/venv
 IMAGE=${ATTENTION_CI_IMAGE:-localhost/attention-server:ci}
 CONTAINER=attention-ci-$$
 GRACE_SECONDS=30          # podman stop timeout, as compose.yaml's stop_grace_period
-STOP_BUDGET_SECONDS=10    # a drain with no traffic must finish far inside the grace period
+STOP_BUDGET_SECONDS=15    # the drain (3 s delay + one small request) must end well inside the grace period
 READY_TIMEOUT_SECONDS=60
 
 # The base images, exactly as the Dockerfile names them (the build stage's FROM ... AS build
@@ -261,9 +261,9 @@ build() {
         -t "$IMAGE" -f Dockerfile .
     IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
     printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
-    podman run --rm --network host --no-healthcheck --entrypoint /bin/ls "$IMAGE" -l /app
+    podman run --rm --pull=never --network host --no-healthcheck --entrypoint /bin/ls "$IMAGE" -l /app
     log "shared libraries of the binary in the image"
-    podman run --rm --network host --no-healthcheck --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
+    podman run --rm --pull=never --network host --no-healthcheck --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
         tee "$STATE/ldd.txt"
     if grep -q 'not found' "$STATE/ldd.txt"; then fail "unresolved shared libraries in the image"; fi
     phase_end
@@ -341,16 +341,16 @@ if not (err_out < 1e-5 and err_w < 1e-5):
 EOF
 }
 
-# Send half of a POST /v1/attention body, `podman stop` the container, check a second later
-# that it still runs (draining: it waits for the request) and that /ready answers 503, send
+# Send half of a POST /v1/attention body, `podman stop` the container, check
+# that /ready answers 503 and the server still runs (draining: it waits for the request), send
 # the rest of the body, check the answer (200, right numbers), then that podman stop
 # returned 0 (the server exited by itself).
 stop_with_request_in_flight() {
-    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" <<'EOF'
+    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
 import json, socket, subprocess, sys, time
 import numpy as np
 
-port, container, grace = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, container, grace, budget = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 q, k, v = [[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]
 body = json.dumps({"query": q, "key": k, "value": v}).encode()
 conn = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -359,18 +359,23 @@ conn.sendall(b"POST /v1/attention HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: a
 half = len(body) // 2
 conn.sendall(body[:half])
 time.sleep(0.3)
+t_stop = time.time()
 stop = subprocess.Popen(["podman", "stop", "-t", grace, container], stdout=subprocess.DEVNULL)
-time.sleep(1.0)
+# /ready turns 503 once the SIGTERM has arrived; with --drain-delay (3 s here) the listener
+# stays open that long after, so poll until 503 is seen (200 = the signal is not there yet).
+deadline, ready_status = time.time() + 10, b"200"
+while ready_status == b"200" and time.time() < deadline:
+    time.sleep(0.1)
+    probe = socket.create_connection(("127.0.0.1", port), timeout=5)
+    probe.sendall(b"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    ready_status = probe.recv(4096).split(b" ", 2)[1]
+    probe.close()
+assert ready_status == b"503", f"/ready during the drain: {ready_status!r} (want 503)"
+time.sleep(0.5)
 # podman shows "stopping" while it waits for the process to exit after SIGTERM.
 state = subprocess.run(["podman", "inspect", container, "--format", "{{.State.Status}}"],
                        capture_output=True, text=True, check=True).stdout.strip()
-assert state in ("stopping", "running"), f"the server quit 1 s after SIGTERM with a request in flight ({state})"
-# With --drain-delay (2 s here) the listener stays open after readiness turned 503.
-probe = socket.create_connection(("127.0.0.1", port), timeout=5)
-probe.sendall(b"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-ready_status = probe.recv(4096).split(b" ", 2)[1]
-probe.close()
-assert ready_status == b"503", f"/ready during the drain: {ready_status!r} (want 503)"
+assert state in ("stopping", "running"), f"the server quit after SIGTERM with a request in flight ({state})"
 conn.sendall(body[half:])
 response = b""
 while b"\r\n\r\n" not in response or len(response.split(b"\r\n\r\n", 1)[1]) < int(
@@ -390,21 +395,23 @@ s = q64 @ k64.T / np.sqrt(2.0)
 w = np.exp(s - s.max(axis=-1, keepdims=True)); w /= w.sum(axis=-1, keepdims=True)
 assert np.abs(np.array(answer["output"]) - w @ v64).max() < 1e-5, answer
 assert stop.wait(timeout=int(grace) + 15) == 0, "podman stop failed"
-print(f"server exited {time.time() - t_answer:.1f} s after answering (connection still open: {conn.fileno() >= 0})")
+t_end = time.time()
+print(f"podman stop took {t_end - t_stop:.1f} s; the server exited {t_end - t_answer:.1f} s after answering")
+assert t_end - t_stop <= budget, f"podman stop took {t_end - t_stop:.1f} s (budget {budget:.0f} s of {grace} s)"
 print("during the drain: /ready 503; the request in flight got 200 and the right numbers")
 EOF
 }
 
 run() {
     phase_start run
-    local port t0 dt rc
+    local port rc
     port=$(free_port)
     log "podman run $IMAGE on 127.0.0.1:$port (read-only root, no capabilities)"
     # The same constraints as deploy/kubernetes: non-root (the image's USER), read-only
     # root filesystem with a tmpfs /tmp, no capabilities, no privilege escalation.
-    podman run -d --name "$CONTAINER" --network host \
+    podman run -d --pull=never --name "$CONTAINER" --network host \
         --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
-        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=2 \
+        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=3 \
         "$IMAGE" >/dev/null
     wait_ready "$port"
     probe "$port"
@@ -413,14 +420,11 @@ run() {
     podman exec "$CONTAINER" /bin/sleep 1 || fail "the preStop command (/bin/sleep) does not run in the image"
     [ "$(podman exec "$CONTAINER" /usr/bin/id -u)" != 0 ] || fail "the server runs as root"
     log "podman stop (SIGTERM, grace $GRACE_SECONDS s) with a request in flight"
-    t0=$SECONDS
     stop_with_request_in_flight "$port" "$CONTAINER"
-    dt=$((SECONDS - t0))
     rc=$(podman inspect "$CONTAINER" --format '{{.State.ExitCode}}')
-    echo "stopped in $dt s with exit code $rc"
-    podman logs --tail 5 "$CONTAINER" || true
+    echo "exit code $rc"
+    podman logs --tail 4 "$CONTAINER" || true
     [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM (want 0)"
-    [ "$dt" -le "$STOP_BUDGET_SECONDS" ] || fail "stop took $dt s (budget $STOP_BUDGET_SECONDS s of $GRACE_SECONDS)"
     podman rm "$CONTAINER" >/dev/null
     phase_end
 }
