@@ -43,7 +43,8 @@ public func buildApplication(
     router.add(middleware: ProblemMiddleware(routes: table))
     HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
     IndexController().addRoutes(to: router)
-    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections, codec: codec)
+    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
+                 codec: CodecPool(threads: codec))
         .addRoutes(to: router)
 
     let maxBodyBytes = configuration.maxBodyBytes

@@ -5,9 +5,7 @@ import TensorJSON
 /// Writes a mechanism's result as the v1 response body, `{"output": …, "weights": …}`.
 enum ResultEncoder {
     static func encode(_ result: AttentionResult) -> ByteBuffer {
-        // About 12 bytes per Float32 printed shortest, plus brackets.
-        let elements = result.output.scalars.count + (result.weights?.scalars.count ?? 0)
-        var writer = JSONWriter(reservingCapacity: 32 + elements * 12)
+        var writer = JSONWriter(reservingCapacity: estimatedSize(result))
         writer.beginObject()
         writer.key("output")
         writer.tensor(shape: result.output.shape, values: result.output.scalars)
@@ -17,5 +15,10 @@ enum ResultEncoder {
         }
         writer.endObject()
         return ByteBuffer(bytes: writer.bytes)
+    }
+
+    /// About 12 bytes per Float32 printed shortest, plus brackets.
+    static func estimatedSize(_ result: AttentionResult) -> Int {
+        32 + 12 * (result.output.scalars.count + (result.weights?.scalars.count ?? 0))
     }
 }

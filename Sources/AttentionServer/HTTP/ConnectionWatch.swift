@@ -11,39 +11,30 @@ import Synchronization
 final class ConnectionWatch: Sendable {
     private struct State {
         var closed = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var handler: (@Sendable () -> Void)?
     }
     private let state = Mutex(State())
 
-    /// Marks the client gone and wakes the request waiting on it.
+    /// Marks the client gone and calls the handler registered, if any.
     func markClosed() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let handler = state.withLock { state -> (@Sendable () -> Void)? in
             state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.handler = nil }
+            return state.handler
         }
-        waiter?.resume()
+        handler?()
     }
 
-    /// Returns when the client has gone, or when the calling task is cancelled.
-    /// One waiter at a time: HTTP/1.1 handles one request per connection at a time.
-    func waitUntilClosed() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.closed || Task.isCancelled { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+    /// Registers the one handler to call when the client goes (HTTP/1.1 serves one
+    /// request per connection at a time), or removes it with nil. Called at once when the
+    /// client has already gone.
+    func onClose(_ handler: (@Sendable () -> Void)?) {
+        let callNow = state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.handler = handler
+            return false
         }
+        if callNow { handler?() }
     }
 }
 
@@ -63,7 +54,7 @@ final class ConnectionRegistry: Sendable {
 
     /// The watch of `channel`, or nil when it has none (the router test client has no real connection).
     func watch(for channel: any Channel) -> ConnectionWatch? {
-        return watches.withLock { $0[ObjectIdentifier(channel)] }
+        watches.withLock { $0[ObjectIdentifier(channel)] }
     }
 }
 

@@ -1,6 +1,5 @@
 import AttentionEngine
 import Hummingbird
-import NIOPosix
 import TensorJSON
 
 /// `POST /v1/attention`, `/v1/attention/multi-head` and `/v1/attention/additive`.
@@ -17,11 +16,8 @@ struct V1Controller {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let connections: ConnectionRegistry
-    /// JSON parsing and encoding take milliseconds per megabyte: run on Swift's
-    /// cooperative pool (as many threads as cores) they would hold up every other
-    /// request's handler, including `/health`; on the event loops, all I/O. A separate
-    /// thread pool keeps both responsive; the engine's own pool computes.
-    let codec: NIOThreadPool
+    /// Parses and encodes JSON away from the event loops; the engine's own pool computes.
+    let codec: CodecPool
 
     static let paths = V1Job.Endpoint.allCases.map(path(of:))
 
@@ -47,14 +43,16 @@ struct V1Controller {
             connection: connections.watch(for: context.channel)
         ) {
             let body = try await BodyReader.collect(request, limit: limits.body)
-            let job = try await codec.runIfActive { try Self.decode(body, endpoint: endpoint, budget: limits.weights) }
+            let job = try await codec.run(bytes: body.readableBytes) { try Self.decode(body, endpoint: endpoint, budget: limits.weights) }
             let computed: AttentionEngine.Computed
             do {
                 computed = try await job.run(on: engine, admission: admission)
             } catch let error as AttentionError {
                 throw Self.problem(error)
+            } catch let error as EngineError {
+                throw engineProblem(error)
             }
-            let encoded = try await codec.runIfActive { ResultEncoder.encode(computed.result) }
+            let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) { ResultEncoder.encode(computed.result) }
             return (encoded, computed.timing)
         }
         context.timings.record(queue: computed.1.queued, compute: computed.1.compute)
@@ -67,15 +65,20 @@ struct V1Controller {
         do {
             return try engine.admit()
         } catch {
-            let retryAfter: HTTPFields = [.retryAfter: String(configuration.retryAfterSeconds)]
-            switch error {
-            case .overloaded(let capacity):
-                throw Problem(.overloaded,
-                              detail: "All \(capacity) places (--workers plus --queue-depth) are taken. Retry after the Retry-After delay.",
-                              headers: retryAfter)
-            case .shuttingDown:
-                throw Problem(.shuttingDown, detail: "The server is shutting down and takes no new work.", headers: retryAfter)
-            }
+            throw engineProblem(error)
+        }
+    }
+
+    /// 503 with `Retry-After`: the pool is full or stopping.
+    private func engineProblem(_ error: EngineError) -> Problem {
+        let retryAfter: HTTPFields = [.retryAfter: String(configuration.retryAfterSeconds)]
+        switch error {
+        case .overloaded(let capacity):
+            return Problem(.overloaded,
+                           detail: "All \(capacity) places (--workers plus --queue-depth) are taken. Retry after the Retry-After delay.",
+                           headers: retryAfter)
+        case .shuttingDown:
+            return Problem(.shuttingDown, detail: "The server is shutting down and takes no new work.", headers: retryAfter)
         }
     }
 

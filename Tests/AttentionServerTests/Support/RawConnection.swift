@@ -57,3 +57,10 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         Thread.detachNewThread { continuation.resume(returning: body()) }
     }
 }
+
+extension RawConnection {
+    /// Closes the connection from this side, as a client that gives up would.
+    func hangUp() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+}
