@@ -2,8 +2,8 @@
 # Container CI for attention-service (issue 5), run as root on Debian 12 by .ci/run.
 #
 # Proves that Dockerfile, compose.yaml and deploy/kubernetes work, not only that they lint:
-#   setup     podman, buildah, runc, debootstrap (apt) and the checkers (pip, in a venv)
-#   lint      hadolint, yamllint, kustomize render + kubernetes-validate --strict,
+#   setup     podman, buildah, runc, debootstrap, shellcheck (apt); the checkers (pip, in a venv)
+#   lint      shellcheck, hadolint, yamllint, kustomize render + kubernetes-validate --strict,
 #             compose.yaml against the compose spec
 #   bases     local stand-ins for the two base images the Dockerfile names, made with
 #             debootstrap and `podman import` (no registry is pulled from); kept between runs
@@ -79,9 +79,10 @@ trap on_exit EXIT
 # ---------------------------------------------------------------------------------------
 setup() {
     phase_start setup
+    [ "$(id -u)" = 0 ] || fail "run as root: podman runs rootful here, and apt-get installs it"
     mkdir -p "$STATE"
     local pkgs=() p
-    for p in podman buildah runc debootstrap; do
+    for p in podman buildah runc debootstrap shellcheck; do
         command -v "$p" >/dev/null 2>&1 || pkgs+=("$p")
     done
     command -v newuidmap >/dev/null 2>&1 || pkgs+=(uidmap)
@@ -129,6 +130,8 @@ use_tools() {
 # ---------------------------------------------------------------------------------------
 lint() {
     phase_start lint
+    log "shellcheck scripts/ci-container.sh"
+    shellcheck scripts/ci-container.sh
     log "hadolint Dockerfile"
     hadolint Dockerfile
     log "yamllint"
@@ -163,7 +166,7 @@ swift_bin_dir() {
 # here is close to the one on the real base image. Only ever inside ROOTFS.
 slim() {
     local rootfs=$1
-    [ -n "$rootfs" ] && [ "$rootfs" != / ] && [ -d "$rootfs/etc/dpkg" ] || fail "slim: bad rootfs '$rootfs'"
+    if [ -z "$rootfs" ] || [ "$rootfs" = / ] || [ ! -d "$rootfs/etc/dpkg" ]; then fail "slim: bad rootfs '$rootfs'"; fi
     printf '%s\n' \
         'path-exclude /usr/share/doc/*' \
         'path-include /usr/share/doc/*/copyright' \
@@ -219,7 +222,7 @@ make_base() {
 
 bases() {
     phase_start bases
-    [ -n "$BUILDER_BASE" ] && [ -n "$RUNTIME_BASE" ] || fail "can't read the base images from Dockerfile"
+    if [ -z "$BUILDER_BASE" ] || [ -z "$RUNTIME_BASE" ]; then fail "can't read the base images from Dockerfile"; fi
     local swift_bin pid
     swift_bin=$(swift_bin_dir)
     # Both at once: debootstrap is mostly unpacking, one core each.
