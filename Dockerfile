@@ -1,7 +1,9 @@
 # attention-server: the attention HTTP service in a small Debian image.
 #
-#   podman build --format docker -t attention-server .      (or: docker build -t attention-server .)
-#   podman run --rm --network host attention-server          (listens on 0.0.0.0:8080)
+#   podman build --format docker -t attention-server:local .   (or: docker build ...)
+#   podman run --rm --network host -e ATTENTION_HOST=127.0.0.1 attention-server:local
+#
+# It listens on 0.0.0.0:8080 unless told otherwise; --format docker keeps the HEALTHCHECK.
 #
 # Every server flag is also an environment variable: --port → ATTENTION_PORT, --workers →
 # ATTENTION_WORKERS, ... (docs/README-deploy.md lists them).
