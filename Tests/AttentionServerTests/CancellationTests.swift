@@ -13,16 +13,16 @@ import Testing
         let size = 4096, features = 64
         let big = try Tensor(shape: [4, size, features], scalars: (0..<(4 * size * features)).map { Float($0 % 7) / 7 })
         let busy = Task { try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(returnWeights: false)) }
-        for _ in 0..<500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
 
         try await makeApplication(engine: engine).test(.live) { client in
             let connection = try RawConnection(port: client.port!)
             let body = #"{"query": [[1]], "key": [[1]], "value": [[1]]}"#
             connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            for _ in 0..<500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
             #expect(engine.status.queued == 1, "the request should be waiting behind the long job")
             connection.hangUp()
-            for _ in 0..<500 where engine.status.queued > 0 { try await Task.sleep(for: .milliseconds(2)) }
+            for _ in 0..<2500 where engine.status.queued > 0 { try await Task.sleep(for: .milliseconds(2)) }
             #expect(engine.status.queued == 0)
             #expect(engine.status.running == 1, "the long job is still running: the queued one was cancelled, not run")
             busy.cancel()
