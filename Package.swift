@@ -31,7 +31,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         // Row kernels (fused max/exp/sum softmax, tanh scores) in C, compiled once per
-        // instruction set and chosen at load time: see Sources/CAttentionKernels/kernels.c.
+        // instruction set and chosen at load time: see Sources/CAttentionKernels/dispatch.c.
         .target(
             name: "CAttentionKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]

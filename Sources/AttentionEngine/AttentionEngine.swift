@@ -1,3 +1,4 @@
+import CAttentionKernels
 import CBLAS
 import Foundation
 
@@ -21,7 +22,7 @@ public final class AttentionEngine: Sendable {
         }
     }
 
-    private let pool: WorkerPool
+    let pool: WorkerPool
 
     public init(configuration: Configuration = Configuration()) {
         // BLAS runs single-threaded inside each worker: the pool is the parallelism.
@@ -34,6 +35,9 @@ public final class AttentionEngine: Sendable {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
+
+    /// The instruction set of the row kernels chosen for this CPU, e.g. "x86-64-v4 (AVX-512)".
+    public static var kernelInstructionSet: String { String(cString: ak_instruction_set()) }
 
     /// What the pool is doing now.
     public var status: EngineStatus { pool.status }
@@ -57,8 +61,10 @@ public final class AttentionEngine: Sendable {
     /// Drains, then ends the worker threads.
     public func shutdown() async {
         await drain()
-        pool.shutdown()
+        pool.stopWorkers()
     }
+
+    deinit { pool.stopWorkers() }
 
     // MARK: Mechanisms
 

@@ -24,7 +24,8 @@ struct TensorScanner {
     /// How many arrays may be open at once before the reader's depth limit is exceeded.
     private let depthBudget: Int
 
-    /// Start offset and element count of each open array, outermost first.
+    /// Start offset and element count of each open array, outermost first. Counts and
+    /// extents cannot overflow: each element takes at least one byte of the input.
     private var openStarts: [Int] = []
     private var counts: [Int] = []
     /// The extent of each dimension (-1 until the first array at that depth closes),

@@ -138,7 +138,7 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Writes a whole value; the inverse of ``JSONReader/parse(_:)-([UInt8])``.
+    /// Writes a whole value; the inverse of parsing with ``JSONReader``.
     public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()

@@ -148,3 +148,43 @@ struct ReaderTests {
         #expect(value == numbers([2], [1.5, 2.5], allIntegers: false))
     }
 }
+
+@Suite("Tensor mismatch reports")
+struct TensorMismatchTests {
+    func mismatch(_ text: String) throws -> TensorMismatch? {
+        try parse(text).tensorMismatch()
+    }
+
+    @Test func pointsAtTheRaggedRow() throws {
+        #expect(try mismatch("[[1, 2], [3, 4]]") == nil)
+        let ragged = try #require(try mismatch("[[1, 2], [3, 4], [5]]"))
+        #expect(ragged == TensorMismatch(path: [2], message: "has shape [1], expected [2] like element 0"))
+        #expect(ragged.jsonPointer(under: "/queries") == "/queries/2")
+        #expect(TensorMismatch.pointerToken("a/b~c") == "a~1b~0c")
+    }
+
+    @Test func descendsIntoBrokenElements() throws {
+        #expect(try mismatch(#"[[1, 2], [3, "x"]]"#)
+                == TensorMismatch(path: [1, 1], message: "is a string, expected a number like element 0"))
+        #expect(try mismatch(#"[["x", 2], [3, 4]]"#)
+                == TensorMismatch(path: [0, 0], message: "is a string, expected a number or an array of numbers"))
+        #expect(try mismatch("[[1, 2], 3]")
+                == TensorMismatch(path: [1], message: "is a number, expected an array of numbers with shape [2] like element 0"))
+        #expect(try mismatch("[1, [2]]")
+                == TensorMismatch(path: [1], message: "is an array of numbers with shape [1], expected a number like element 0"))
+        #expect(try mismatch("[[1], [true]]")
+                == TensorMismatch(path: [1], message: "is an array of booleans with shape [1], expected an array of numbers with shape [1] like element 0"))
+        #expect(try mismatch(#""text""#) == TensorMismatch(path: [], message: "is a string, expected an array of numbers"))
+    }
+
+    @Test func deepestAllowedNestingParsesOnTestThreads() throws {
+        // The depth ceiling must fit the stack of the threads tests (and servers) run on.
+        let reader = JSONReader(maxDepth: 5_000)
+        #expect(reader.maxDepth == JSONReader.depthCeiling)
+        let depth = JSONReader.depthCeiling
+        let deep = String(repeating: "[", count: depth - 1) + #"["a"]"# + String(repeating: "]", count: depth - 1)
+        #expect(throws: Never.self) { try reader.parse(Array(deep.utf8)) }
+        let tooDeep = "[" + deep + "]"
+        #expect(throws: JSONParseError.self) { try reader.parse(Array(tooDeep.utf8)) }
+    }
+}

@@ -81,3 +81,115 @@ public struct MultiHeadAttentionOptions: Sendable {
         self.weights = weights
     }
 }
+
+/// Validation and execution of ``MultiHeadAttentionInput``: three projections, the
+/// attention core over heads laid side by side, then the optional output projection.
+enum MultiHead {
+    struct Prepared: Sendable {
+        let input: MultiHeadAttentionInput
+        /// The core with empty Q/K/V, filled after the projections run on the pool.
+        let core: AttentionCore
+        let batch: Int, queryLength: Int, keyLength: Int
+        let outputShape: [Int], weightsShape: [Int]
+
+        func run(on context: ParallelContext) -> AttentionResult {
+            let p = input.projections
+            let keySource = input.key ?? input.query
+            let valueSource = input.value ?? keySource
+            var core = self.core
+            core.query = project(input.query.scalars, rows: batch * queryLength, p.wQ, bias: p.bQ, on: context)
+            core.key = project(keySource.scalars, rows: batch * keyLength, p.wK, bias: p.bK, on: context)
+            core.value = project(valueSource.scalars, rows: batch * keyLength, p.wV, bias: p.bV, on: context)
+            let (heads, weights) = core.run(on: context)
+            let output = p.wO.map { project(heads, rows: batch * queryLength, $0, bias: p.bO, on: context) } ?? heads
+            return AttentionResult(output, outputShape, weights, weightsShape)
+        }
+    }
+
+    static func prepare(_ input: MultiHeadAttentionInput, options: MultiHeadAttentionOptions) throws(AttentionError) -> Prepared {
+        let query = input.query, p = input.projections
+        try Validate.rank(query, "query", in: 2...3, names: "[L, E_q] or [B, L, E_q]")
+        let rank = query.rank
+        let key = input.key ?? query
+        let value = input.value ?? key
+        try Validate.sameRankAndBatch(input.key, "key", as: query, batched: rank == 3)
+        try Validate.sameRankAndBatch(input.value, "value", as: query, batched: rank == 3)
+        try Validate.valuesMatchKeys(value, key, axis: rank - 2)
+        let batch = rank == 3 ? query.shape[0] : 1
+        let queryLength = query.shape[rank - 2], keyLength = key.shape[rank - 2]
+
+        try Validate.positive(input.numHeads, "num_heads")
+        let heads = input.numHeads
+        let kvHeads = input.numKVHeads ?? heads
+        try Validate.positive(kvHeads, "num_kv_heads")
+        guard heads % kvHeads == 0 else {
+            throw .invalid("num_kv_heads", "must divide num_heads: \(kvHeads) does not divide \(heads)")
+        }
+        try Validate.matrix(p.wQ, "w_q", rows: query.shape[rank - 1], rowsName: "the query's features E_q")
+        try Validate.matrix(p.wK, "w_k", rows: key.shape[rank - 1], rowsName: "the key's features E_k")
+        try Validate.matrix(p.wV, "w_v", rows: value.shape[rank - 1], rowsName: "the value's features E_v")
+        guard p.wQ.shape[1] % heads == 0 else {
+            throw .shape("w_q", "has \(p.wQ.shape[1]) columns, which num_heads = \(heads) does not divide (H·d_k columns)")
+        }
+        let keyDim = p.wQ.shape[1] / heads
+        guard p.wK.shape[1] == kvHeads * keyDim else {
+            throw .shape("w_k", "must have H_kv·d_k = \(kvHeads)·\(keyDim) = \(kvHeads * keyDim) columns, got shape \(Shape.describe(p.wK.shape)) (w_q is \(Shape.describe(p.wQ.shape)))")
+        }
+        guard p.wV.shape[1] % kvHeads == 0 else {
+            throw .shape("w_v", "has \(p.wV.shape[1]) columns, which num_kv_heads = \(kvHeads) does not divide (H_kv·d_v columns)")
+        }
+        let valueDim = p.wV.shape[1] / kvHeads
+        try Validate.features(query.shape[rank - 1], "query", "E_q")
+        try Validate.features(key.shape[rank - 1], "key", "E_k")
+        try Validate.features(value.shape[rank - 1], "value", "E_v")
+        try Validate.features(keyDim, "w_q", "d_k")
+        try Validate.features(valueDim, "w_v", "d_v")
+        try Validate.resultSize([batch, heads, queryLength, keyLength], options.weights == .none ? "scores" : "weights")
+        try Validate.resultSize([batch, max(queryLength, keyLength), heads * max(keyDim, valueDim)], "projections")
+        if let wO = p.wO { try Validate.matrix(wO, "w_o", rows: heads * valueDim, rowsName: "H·d_v") }
+        try Validate.vector(p.bQ, "b_q", length: heads * keyDim)
+        try Validate.vector(p.bK, "b_k", length: kvHeads * keyDim)
+        try Validate.vector(p.bV, "b_v", length: kvHeads * valueDim)
+        if let wO = p.wO { try Validate.vector(p.bO, "b_o", length: wO.shape[1]) } else if p.bO != nil {
+            throw .invalid("b_o", "needs w_o: without an output projection there is no output bias")
+        }
+        for (tensor, field) in [(query, "query"), (input.key, "key"), (input.value, "value"), (p.wQ, "w_q"), (p.wK, "w_k"),
+                                (p.wV, "w_v"), (p.wO, "w_o"), (p.bQ, "b_q"), (p.bK, "b_k"), (p.bV, "b_v"), (p.bO, "b_o")] {
+            try Validate.input(tensor, field)
+        }
+        let scale = try Validate.scale(options.scale, default: keyDim > 0 ? 1 / Float(keyDim).squareRoot() : 1)
+
+        // Bounds: projections, scores, attention sums, output projection.
+        let qBound = Magnitude.ofProjection(input: Magnitude.of(query), weight: p.wQ, bias: p.bQ)
+        let kBound = Magnitude.ofProjection(input: Magnitude.of(key), weight: p.wK, bias: p.bK)
+        let vBound = Magnitude.ofProjection(input: Magnitude.of(value), weight: p.wV, bias: p.bV)
+        try Magnitude.check(qBound, "w_q", "a projected query")
+        try Magnitude.check(kBound, "w_k", "a projected key")
+        try Magnitude.check(vBound * Double(keyLength), "w_v", "an attention sum of projected values")
+        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * qBound * kBound, "query", "a score")
+        if let wO = p.wO {
+            try Magnitude.check(Magnitude.ofProjection(input: vBound, weight: wO, bias: p.bO), "w_o", "an output")
+        }
+
+        let withHeads: [(ScoreAxis, Int)] = [(.batch, batch), (.head, heads), (.query, queryLength), (.key, keyLength)]
+        let sharedByHeads = withHeads.filter { $0.0 != .head }
+        var target = Array(sharedByHeads.suffix(rank))
+        if let mask = options.masking.mask, mask.rank == rank + 1 { target = Array(withHeads.suffix(rank + 1)) }
+        let visibility = try Visibility(options.masking, bias: nil, batch: batch,
+                                        queryLength: queryLength, keyLength: keyLength, target: target)
+
+        let core = AttentionCore(
+            batch: batch, heads: heads, kvHeads: kvHeads,
+            queryLength: queryLength, keyLength: keyLength, keyDim: keyDim, valueDim: valueDim,
+            query: [], queryLayout: .sideBySide(heads: heads, rows: queryLength, width: keyDim),
+            key: [], keyLayout: .sideBySide(heads: kvHeads, rows: keyLength, width: keyDim),
+            value: [], valueLayout: .sideBySide(heads: kvHeads, rows: keyLength, width: valueDim),
+            outputLayout: .sideBySide(heads: heads, rows: queryLength, width: valueDim),
+            score: .scaledDot(scale), visibility: visibility, mode: .soft, weights: options.weights)
+        let lead = rank == 3 ? [batch] : []
+        let outputWidth = p.wO?.shape[1] ?? heads * valueDim
+        let weightsShape = options.weights == .perHead ? lead + [heads, queryLength, keyLength] : lead + [queryLength, keyLength]
+        return Prepared(input: input, core: core, batch: batch, queryLength: queryLength, keyLength: keyLength,
+                        outputShape: lead + [queryLength, outputWidth], weightsShape: weightsShape)
+    }
+}

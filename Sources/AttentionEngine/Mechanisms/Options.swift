@@ -57,3 +57,11 @@ public struct AttentionResult: Sendable {
     /// The attention weights `[.., L, S]`, when they were asked for.
     public var weights: Tensor?
 }
+
+extension AttentionResult {
+    /// Wraps flat buffers that the core sized for these shapes.
+    init(_ output: [Float], _ outputShape: [Int], _ weights: [Float]?, _ weightsShape: [Int]) {
+        self.output = Tensor(uncheckedShape: outputShape, scalars: output)
+        self.weights = weights.map { Tensor(uncheckedShape: weightsShape, scalars: $0) }
+    }
+}

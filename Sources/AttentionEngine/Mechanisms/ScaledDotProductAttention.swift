@@ -20,3 +20,73 @@ public struct DotProductAttentionOptions: Sendable {
         self.returnWeights = returnWeights
     }
 }
+
+/// Validation and layout of scaled dot-product attention (Vaswani et al. 2017, eq. 1):
+/// `Attention(Q, K, V) = softmax(scale · Q Kᵀ + bias, masked) V`.
+enum ScaledDotProduct {
+    struct Prepared: Sendable {
+        var core: AttentionCore
+        let outputShape: [Int]
+        let weightsShape: [Int]
+
+        func run(on context: ParallelContext) -> AttentionResult {
+            let (output, weights) = core.run(on: context)
+            return AttentionResult(output, outputShape, weights, weightsShape)
+        }
+    }
+
+    static func prepare(query: Tensor, key: Tensor, value: Tensor,
+                        options: DotProductAttentionOptions) throws(AttentionError) -> Prepared {
+        try Validate.rank(query, "query", in: 2...4, names: "[L, d_k], [B, L, d_k] or [B, H, L, d_k]")
+        let rank = query.rank
+        try Validate.sameRankAndBatch(key, "key", as: query, batched: rank >= 3)
+        try Validate.sameRankAndBatch(value, "value", as: query, batched: rank >= 3)
+        let batch = rank >= 3 ? query.shape[0] : 1
+        let heads = rank == 4 ? query.shape[1] : 1
+        let kvHeads = rank == 4 ? key.shape[1] : 1
+        let (queryLength, keyDim) = (query.shape[rank - 2], query.shape[rank - 1])
+        let (keyLength, valueDim) = (key.shape[rank - 2], value.shape[rank - 1])
+        if rank == 4 {
+            guard value.shape[1] == kvHeads else {
+                throw .shape("value", "has \(value.shape[1]) heads but key has \(kvHeads): shapes \(Shape.describe(value.shape)) and \(Shape.describe(key.shape))")
+            }
+            guard kvHeads > 0, heads % kvHeads == 0 else {
+                throw .shape("key", "has \(kvHeads) heads, which must divide the query's \(heads) heads: shapes \(Shape.describe(key.shape)) and \(Shape.describe(query.shape))")
+            }
+        }
+        guard key.shape[rank - 1] == keyDim else {
+            throw .shape("key", "has feature size \(key.shape[rank - 1]) but query has d_k = \(keyDim): shapes \(Shape.describe(key.shape)) and \(Shape.describe(query.shape))")
+        }
+        try Validate.valuesMatchKeys(value, key, axis: rank - 2)
+        try Validate.features(keyDim, "query", "d_k")
+        try Validate.features(valueDim, "value", "d_v")
+        try Validate.resultSize([batch, heads, queryLength, keyLength], options.returnWeights ? "weights" : "scores")
+        try Validate.input(query, "query")
+        try Validate.input(key, "key")
+        try Validate.input(value, "value")
+        let scale = try Validate.scale(options.scale, default: keyDim > 0 ? 1 / Float(keyDim).squareRoot() : 1)
+
+        // The scores have the query's leading axes: [L, S], [B, L, S] or [B, H, L, S].
+        var scoreAxes: [(ScoreAxis, Int)] = [(.query, queryLength), (.key, keyLength)]
+        if rank == 4 { scoreAxes.insert((.head, heads), at: 0) }
+        if rank >= 3 { scoreAxes.insert((.batch, batch), at: 0) }
+        let visibility = try Visibility(options.masking, bias: options.bias, batch: batch,
+                                        queryLength: queryLength, keyLength: keyLength, target: scoreAxes)
+        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * Magnitude.of(query) * Magnitude.of(key)
+                            + Magnitude.of(options.bias), "query", "a score")
+        try Magnitude.check(Double(keyLength) * Magnitude.of(value), "value", "an attention sum")
+
+        let core = AttentionCore(
+            batch: batch, heads: heads, kvHeads: kvHeads,
+            queryLength: queryLength, keyLength: keyLength, keyDim: keyDim, valueDim: valueDim,
+            query: query.scalars, queryLayout: .separateHeads(heads: heads, rows: queryLength, width: keyDim),
+            key: key.scalars, keyLayout: .separateHeads(heads: kvHeads, rows: keyLength, width: keyDim),
+            value: value.scalars, valueLayout: .separateHeads(heads: kvHeads, rows: keyLength, width: valueDim),
+            outputLayout: .separateHeads(heads: heads, rows: queryLength, width: valueDim),
+            score: .scaledDot(scale), visibility: visibility, mode: options.mode,
+            weights: options.returnWeights ? .perHead : .none)
+        return Prepared(core: core,
+                        outputShape: Array(query.shape.dropLast()) + [valueDim],
+                        weightsShape: Array(query.shape.dropLast(2)) + [queryLength, keyLength])
+    }
+}

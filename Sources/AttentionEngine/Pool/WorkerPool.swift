@@ -24,7 +24,8 @@ final class WorkerPool: @unchecked Sendable {
         workerCount = max(1, workers)
         capacity = workerCount + max(0, queueDepth)
         for index in 0..<workerCount {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            // Each thread keeps the pool alive until `stopWorkers()` lets it leave its loop.
+            let thread = Thread { self.workerLoop() }
             thread.name = "attention-worker-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
@@ -71,11 +72,10 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Ends the worker threads once the admitted jobs are done.
-    func shutdown() {
-        stopAccepting()
-        waitUntilIdle()
+    /// Lets the worker threads exit once no job is waiting; admitted jobs still finish.
+    func stopWorkers() {
         condition.lock()
+        accepting = false
         stopping = true
         condition.broadcast()
         condition.unlock()
@@ -89,7 +89,7 @@ final class WorkerPool: @unchecked Sendable {
         let job = Job()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutcome<T>, Error>) in
-                job.body = { [unowned self] job in
+                job.body = { job in
                     let started = ContinuousClock.now
                     let value = work(ParallelContext(pool: self, job: job))
                     let timing = JobTiming(queued: started - job.enqueued, compute: .now - started)

@@ -81,3 +81,8 @@ enum Shape {
         return index
     }
 }
+
+extension BoolTensor {
+    /// The number of dimensions.
+    public var rank: Int { shape.count }
+}

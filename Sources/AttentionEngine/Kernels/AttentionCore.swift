@@ -1,0 +1,316 @@
+import CAttentionKernels
+import CBLAS
+
+/// Where one head's rows live in a flat buffer: element (b, h, row, col) is at
+/// `b·batchStride + h·headStride + row·rowStride + col`.
+struct HeadLayout: Sendable {
+    let batchStride: Int
+    let headStride: Int
+    let rowStride: Int
+
+    @inline(__always)
+    func offset(batch: Int, head: Int) -> Int { batch * batchStride + head * headStride }
+
+    /// `[B, H, rows, width]`, each head a contiguous matrix.
+    static func separateHeads(heads: Int, rows: Int, width: Int) -> HeadLayout {
+        HeadLayout(batchStride: heads * rows * width, headStride: rows * width, rowStride: width)
+    }
+
+    /// `[B, rows, H·width]`: the heads side by side in each row, as projections produce them.
+    static func sideBySide(heads: Int, rows: Int, width: Int) -> HeadLayout {
+        HeadLayout(batchStride: rows * heads * width, headStride: width, rowStride: heads * width)
+    }
+}
+
+/// One validated attention problem over B batches × H heads:
+/// `O_bh = softmax(score(Q_bh, K_bg) + bias, masked) V_bg`, g = ⌊h / (H / H_kv)⌋.
+///
+/// Without weights it runs the FlashAttention scheme (Dao et al. 2022, algorithm 1):
+/// tiles of keys, the online softmax, O(L·d + tile) memory, and tiles that no query of
+/// a block can see are never computed. With weights (or hard attention) each block of
+/// queries gets its full `[rows, S]` scores, since those are the answer.
+struct AttentionCore: Sendable {
+    /// How a query row and a key row make a score.
+    enum Score: Sendable {
+        /// `scale · q · k` (Vaswani et al. 2017, eq. 1).
+        case scaledDot(Float)
+        /// `vᵀ tanh(q + k)`, q and k already projected (Bahdanau et al. 2015, eq. 6).
+        case additive(v: [Float])
+    }
+
+    let batch: Int, heads: Int, kvHeads: Int
+    let queryLength: Int, keyLength: Int, keyDim: Int, valueDim: Int
+    var query: [Float]
+    let queryLayout: HeadLayout
+    var key: [Float]
+    let keyLayout: HeadLayout
+    var value: [Float]
+    let valueLayout: HeadLayout
+    let outputLayout: HeadLayout
+    let score: Score
+    let visibility: Visibility
+    let mode: AttentionMode
+    let weights: HeadWeights
+
+    /// Queries per task: large enough for efficient GEMMs, small enough to spread over workers.
+    static let queryBlock = 128
+    /// Keys per tile where every query of the block sees every key.
+    static let keyBlock = 256
+    /// Keys per tile near a causal diagonal or window edge, where only some queries see them.
+    static let edgeKeyBlock = 32
+
+    var outputCount: Int { batch * heads * queryLength * valueDim }
+
+    var weightsCount: Int {
+        switch weights {
+        case .none: 0
+        case .perHead: batch * heads * queryLength * keyLength
+        case .average: batch * queryLength * keyLength
+        }
+    }
+
+    func run(on context: ParallelContext) -> (output: [Float], weights: [Float]?) {
+        var output = [Float](repeating: 0, count: outputCount)
+        var weightValues = [Float](repeating: 0, count: weightsCount)
+        // No query or no key: every row is empty, so zeros are the answer.
+        guard queryLength > 0, keyLength > 0 else { return (output, weights == .none ? nil : weightValues) }
+        query.withUnsafeBufferPointer { q in
+        key.withUnsafeBufferPointer { k in
+        value.withUnsafeBufferPointer { v in
+        output.withUnsafeMutableBufferPointer { o in
+        weightValues.withUnsafeMutableBufferPointer { w in
+        withMaskAndBias { mask, bias in
+            let buffers = Buffers(query: q.baseAddress, key: k.baseAddress, value: v.baseAddress,
+                                  output: o.baseAddress, weights: w.baseAddress, mask: mask, bias: bias)
+            let blocks = (queryLength + Self.queryBlock - 1) / Self.queryBlock
+            switch (mode, weights, score) {
+            case (.soft, .none, .scaledDot(let scale)):
+                context.forEach(batch * heads * blocks) { task in
+                    // Under a causal mask later blocks see more keys: start them first, so the
+                    // cheap ones fill the gaps at the end (longest-processing-time-first).
+                    let (block, bh) = task.quotientAndRemainder(dividingBy: batch * heads)
+                    let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
+                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers)
+                }
+            case (_, .average, _):
+                context.forEach(batch * blocks) { task in
+                    let (b, block) = task.quotientAndRemainder(dividingBy: blocks)
+                    averageBlock(b, queries: blockRange(block), buffers)
+                }
+            case (_, .perHead, _), (_, .none, _):
+                context.forEach(batch * heads * blocks) { task in
+                    let (bh, block) = task.quotientAndRemainder(dividingBy: blocks)
+                    let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
+                    let queries = blockRange(block)
+                    if let weights = buffers.weights, self.weights == .perHead {
+                        let start = (bh * queryLength + queries.lowerBound) * keyLength
+                        materializeBlock(b, h, queries: queries, into: weights + start, buffers)
+                    } else {
+                        withScratch(queries.count * keyLength) { materializeBlock(b, h, queries: queries, into: $0, buffers) }
+                    }
+                }
+            }
+        }}}}}}
+        return (output, weights == .none ? nil : weightValues)
+    }
+
+    private func blockRange(_ block: Int) -> Range<Int> {
+        let start = block * Self.queryBlock
+        return start..<min(start + Self.queryBlock, queryLength)
+    }
+
+    // MARK: Streaming (no weights): tiles of keys and the online softmax
+
+    private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers) {
+        let rows = queries.count
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
+        let ldo = outputLayout.rowStride
+
+        withScratch(3 * rows + rows * Self.keyBlock) { scratch in
+            let rowMax = scratch, rowSum = scratch + rows, factors = scratch + 2 * rows
+            let scores = scratch + 3 * rows
+            rowMax.update(repeating: -.infinity, count: rows)
+            rowSum.update(repeating: 0, count: rows)
+
+            for span in keySpans(b, queries) {
+                let tile = span.everyQuerySeesEveryKey ? Self.keyBlock : Self.edgeKeyBlock
+                for tileStart in stride(from: span.keys.lowerBound, to: span.keys.upperBound, by: tile) {
+                    let keys = tileStart..<min(tileStart + tile, span.keys.upperBound)
+                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows : rowsSeeing(keys, b, queries)
+                    guard !seeing.isEmpty else { continue }
+                    let first = seeing.lowerBound, count = seeing.count, width = keys.count
+                    sgemm(m: count, n: width, k: keyDim, alpha: scale,
+                          q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
+                          k + keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
+                          scores, ldc: width)
+                    if !span.everyQuerySeesEveryKey {
+                        for row in seeing {
+                            applyVisibility(scores + (row - first) * width, b, h, query: queries.lowerBound + row,
+                                            keys: keys, buffers)
+                        }
+                    }
+                    ak_online_softmax_rows(scores, Int32(count), Int32(width), width,
+                                           rowMax + first, rowSum + first, factors + first)
+                    ak_scale_rows(o + first * ldo, Int32(count), Int32(valueDim), ldo, factors + first)
+                    sgemm(m: count, n: valueDim, k: width, scores, lda: width,
+                          v + keys.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
+                          beta: 1, o + first * ldo, ldc: ldo)
+                }
+            }
+            for row in 0..<rows { factors[row] = rowSum[row] > 0 ? 1 / rowSum[row] : 0 }
+            ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
+        }
+    }
+
+    /// The keys a block of queries may see, split into the span every query sees whole
+    /// (big tiles, no masking) and the edges only some queries see (small tiles, masked).
+    private func keySpans(_ b: Int, _ queries: Range<Int>) -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
+        // Interval bounds grow with the query index, so the first and last rows bound them.
+        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
+        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
+        let union = first.lowerBound..<max(first.lowerBound, last.upperBound)
+        let common = last.lowerBound..<max(last.lowerBound, first.upperBound)
+        guard !common.isEmpty else { return [(union, false)] }
+        let shared = !visibility.hasElementwiseTerms
+        return [(union.lowerBound..<common.lowerBound, false), (common, shared), (common.upperBound..<union.upperBound, false)]
+            .filter { !$0.0.isEmpty }
+    }
+
+    /// The rows of the block (relative to its start) whose interval meets `keys`: contiguous,
+    /// because interval bounds grow with the query index.
+    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>) -> Range<Int> {
+        var first = queries.count, end = 0
+        for row in 0..<queries.count {
+            let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
+            if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
+                first = min(first, row)
+                end = row + 1
+            }
+        }
+        return first < end ? first..<end : 0..<0
+    }
+
+    // MARK: Materialised weights
+
+    /// Scores, masking and soft- or hardmax for a block of queries into `weights` ([rows, S]),
+    /// then `O = weights · V`.
+    private func materializeBlock(_ b: Int, _ h: Int, queries: Range<Int>,
+                                  into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
+        let rows = queries.count
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
+        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
+        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
+        let seen = first.lowerBound..<max(first.lowerBound, last.upperBound)
+
+        // Only the keys some row sees are scored; the rest are masked below.
+        switch score {
+        case .scaledDot(let scale):
+            sgemm(m: rows, n: seen.count, k: keyDim, alpha: scale, q, lda: queryLayout.rowStride,
+                  k + seen.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
+                  weights + seen.lowerBound, ldc: keyLength)
+        case .additive(let vector):
+            vector.withUnsafeBufferPointer { vector in
+                for row in 0..<rows {
+                    ak_additive_scores(q + row * queryLayout.rowStride, k + seen.lowerBound * keyLayout.rowStride,
+                                       keyLayout.rowStride, Int32(seen.count), Int32(keyDim), vector.baseAddress,
+                                       weights + row * keyLength + seen.lowerBound)
+                }
+            }
+        }
+        for row in 0..<rows {
+            let keys = visibility.keyRange(batch: b, query: queries.lowerBound + row)
+            if visibility.hasElementwiseTerms || keys != 0..<keyLength {
+                applyVisibility(weights + row * keyLength, b, h, query: queries.lowerBound + row,
+                                keys: 0..<keyLength, buffers)
+            }
+        }
+        switch mode {
+        case .soft: ak_softmax_rows(weights, Int32(rows), Int32(keyLength), keyLength)
+        case .hard: for row in 0..<rows { _ = ak_hardmax_row(weights + row * keyLength, Int32(keyLength)) }
+        }
+        sgemm(m: rows, n: valueDim, k: seen.count, weights + seen.lowerBound, lda: keyLength,
+              v + seen.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
+              o, ldc: outputLayout.rowStride)
+    }
+
+    /// Every head of a block of queries, with the weights averaged over heads.
+    private func averageBlock(_ b: Int, queries: Range<Int>, _ buffers: Buffers) {
+        let count = queries.count * keyLength
+        let average = buffers.weights! + (b * queryLength + queries.lowerBound) * keyLength
+        withScratch(count) { scratch in
+            for h in 0..<heads {
+                materializeBlock(b, h, queries: queries, into: scratch, buffers)
+                cblas_saxpy(blasint(count), 1 / Float(heads), scratch, 1, average, 1)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The first query row of the block, and key, value and output row 0, of head h of batch b
+    /// (key/value head ⌊h / (H / H_kv)⌋).
+    @inline(__always)
+    private func pointers(_ b: Int, _ h: Int, _ queries: Range<Int>, _ buffers: Buffers) -> (
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let g = h / (heads / kvHeads)
+        return (buffers.query! + queryLayout.offset(batch: b, head: h) + queries.lowerBound * queryLayout.rowStride,
+                buffers.key! + keyLayout.offset(batch: b, head: g),
+                buffers.value! + valueLayout.offset(batch: b, head: g),
+                buffers.output! + outputLayout.offset(batch: b, head: h) + queries.lowerBound * outputLayout.rowStride)
+    }
+
+    /// Applies the row's interval, mask and bias to the scores of `keys` for one query.
+    @inline(__always)
+    private func applyVisibility(_ scores: UnsafeMutablePointer<Float>, _ b: Int, _ h: Int, query: Int,
+                                 keys: Range<Int>, _ buffers: Buffers) {
+        let range = visibility.keyRange(batch: b, query: query)
+        var mask: UnsafePointer<Bool>? = nil, maskStride = 0
+        if let m = visibility.mask, let base = buffers.mask {
+            mask = base + m.rowOffset(batch: b, head: h, query: query) + keys.lowerBound * m.keyStride
+            maskStride = m.keyStride
+        }
+        var bias: UnsafePointer<Float>? = nil, biasStride = 0
+        if let bb = visibility.bias, let base = buffers.bias {
+            bias = base + bb.rowOffset(batch: b, head: h, query: query) + keys.lowerBound * bb.keyStride
+            biasStride = bb.keyStride
+        }
+        ak_mask_row(scores, Int32(keys.count), Int32(range.lowerBound - keys.lowerBound),
+                    Int32(range.upperBound - keys.lowerBound), mask, maskStride, bias, biasStride)
+    }
+
+    private func withMaskAndBias(_ body: (UnsafePointer<Bool>?, UnsafePointer<Float>?) -> Void) {
+        func withBias(_ mask: UnsafePointer<Bool>?) {
+            if let bias = visibility.bias {
+                bias.values.withUnsafeBufferPointer { body(mask, $0.baseAddress) }
+            } else {
+                body(mask, nil)
+            }
+        }
+        if let mask = visibility.mask {
+            mask.values.withUnsafeBufferPointer { withBias($0.baseAddress) }
+        } else {
+            withBias(nil)
+        }
+    }
+}
+
+/// Raw pointers into a problem's buffers for the duration of one run; every task writes
+/// disjoint rows of `output` and `weights`.
+private struct Buffers: @unchecked Sendable {
+    let query: UnsafePointer<Float>?
+    let key: UnsafePointer<Float>?
+    let value: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>?
+    let weights: UnsafeMutablePointer<Float>?
+    let mask: UnsafePointer<Bool>?
+    let bias: UnsafePointer<Float>?
+}
+
+/// Runs `body` with `count` floats of uninitialised scratch memory.
+@inline(__always)
+func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+    defer { scratch.deallocate() }
+    return body(scratch)
+}

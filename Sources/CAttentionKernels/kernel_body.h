@@ -1,0 +1,188 @@
+// The row kernels, written once for a vector of LANES floats. Included by one .c file
+// per instruction set, each of which defines LANES, KERNEL(name) and a target pragma;
+// dispatch.c picks the best compiled copy for the running CPU.
+#include "attention_kernels.h"
+#include <math.h>
+#include <string.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef float vf __attribute__((ext_vector_type(LANES)));
+typedef int vi __attribute__((ext_vector_type(LANES)));
+
+
+INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+INLINE vf splat(float x) { return (vf)x; }
+INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
+INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
+
+INLINE float hmax(vf v) { return __builtin_reduce_max(v); }
+INLINE float hsum(vf v) {
+    float total = 0;
+    for (int i = 0; i < LANES; i++) total += v[i];
+    return total;
+}
+
+// exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2, exp(r) by the Cephes
+// minimax polynomial (relative error about 1e-7). Inputs below −87.3 (including −inf)
+// give exactly 0, so masked scores get exactly zero weight.
+INLINE vf vexp(vf x) {
+    vi underflow = x < splat(-87.3f);
+    x = vmin(vmax(x, splat(-87.3f)), splat(88.3f));
+    vf n = __builtin_elementwise_floor(x * 1.44269504088896341f + 0.5f);
+    vf r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    vf p = splat(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
+    vf result = p * (vf)bits;
+    return (vf)((vi)result & ~underflow);
+}
+
+// tanh(x): an odd Taylor polynomial near 0 (where (e−1)/(e+1) would cancel), and
+// (e^{2x} − 1)/(e^{2x} + 1) elsewhere; |x| ≥ 9 is ±1 to float precision.
+INLINE vf vtanh(vf x) {
+    vf ax = __builtin_elementwise_abs(x);
+    vf x2 = x * x;
+    vf small = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315
+                 + x2 * (62.0f / 2835 + x2 * (-1382.0f / 155925))))));
+    vf e = vexp(2.0f * vmin(vmax(x, splat(-9.0f)), splat(9.0f)));
+    vf large = (e - 1.0f) / (e + 1.0f);
+    vi use_small = ax < splat(0.55f);
+    return (vf)(((vi)small & use_small) | ((vi)large & ~use_small));
+}
+
+// Loads up to LANES floats, padding with `fill`.
+INLINE vf load_partial(const float *p, int count, float fill) {
+    float buffer[LANES];
+    for (int i = 0; i < LANES; i++) buffer[i] = i < count ? p[i] : fill;
+    return vload(buffer);
+}
+
+INLINE void store_partial(float *p, int count, vf v) {
+    float buffer[LANES];
+    vstore(buffer, v);
+    for (int i = 0; i < count; i++) p[i] = buffer[i];
+}
+
+INLINE float row_max(const float *x, int n) {
+    vf m = splat(-INFINITY);
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) m = vmax(m, vload(x + j));
+    if (j < n) m = vmax(m, load_partial(x + j, n - j, -INFINITY));
+    return hmax(m);
+}
+
+// x ← exp(x − shift) in place; returns the sum of the new values.
+INLINE float exp_shifted_sum(float *x, int n, float shift) {
+    vf sum = splat(0);
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        vf e = vexp(vload(x + j) - shift);
+        vstore(x + j, e);
+        sum += e;
+    }
+    if (j < n) {
+        vf e = vexp(load_partial(x + j, n - j, -INFINITY) - shift);
+        store_partial(x + j, n - j, e);
+        sum += e;
+    }
+    return hsum(sum);
+}
+
+INLINE void scale_row(float *x, int n, float factor) {
+    int j = 0;
+    for (; j + LANES <= n; j += LANES) vstore(x + j, vload(x + j) * factor);
+    for (; j < n; j++) x[j] *= factor;
+}
+
+void KERNEL(ak_softmax_rows)(float *x, int rows, int cols, long ld) {
+    for (int r = 0; r < rows; r++) {
+        float *row = x + r * ld;
+        float m = row_max(row, cols);
+        if (m == -INFINITY) {
+            memset(row, 0, sizeof(float) * (size_t)cols);
+            continue;
+        }
+        float sum = exp_shifted_sum(row, cols, m);
+        scale_row(row, cols, 1.0f / sum);
+    }
+}
+
+void KERNEL(ak_online_softmax_rows)(float *s, int rows, int cols, long ld,
+                                     float *row_max_state, float *row_sum, float *correction) {
+    for (int r = 0; r < rows; r++) {
+        float *row = s + r * ld;
+        float previous = row_max_state[r];
+        float m = fmaxf(previous, row_max(row, cols));
+        if (m == -INFINITY) {
+            memset(row, 0, sizeof(float) * (size_t)cols);
+            correction[r] = 1.0f;
+            continue;
+        }
+        float sum = exp_shifted_sum(row, cols, m);
+        float c = previous == -INFINITY ? 0.0f : expf(previous - m);
+        correction[r] = c;
+        row_sum[r] = row_sum[r] * c + sum;
+        row_max_state[r] = m;
+    }
+}
+
+void KERNEL(ak_scale_rows)(float *x, int rows, int cols, long ld, const float *factors) {
+    for (int r = 0; r < rows; r++) {
+        if (factors[r] != 1.0f) scale_row(x + r * ld, cols, factors[r]);
+    }
+}
+
+void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
+                          const bool *mask, long mask_stride, const float *bias, long bias_stride) {
+    if (lo < 0) lo = 0;
+    if (hi > n) hi = n;
+    if (hi < lo) hi = lo;
+    for (int j = 0; j < lo; j++) s[j] = -INFINITY;
+    for (int j = hi; j < n; j++) s[j] = -INFINITY;
+    if (bias) {
+        for (int j = lo; j < hi; j++) s[j] += bias[j * bias_stride];
+    }
+    if (mask) {
+        for (int j = lo; j < hi; j++) {
+            if (!mask[j * mask_stride]) s[j] = -INFINITY;
+        }
+    }
+}
+
+int KERNEL(ak_hardmax_row)(float *s, int n) {
+    int best = -1;
+    float best_value = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        if (s[j] > best_value) {  // strict: ties keep the lowest index
+            best_value = s[j];
+            best = j;
+        }
+    }
+    memset(s, 0, sizeof(float) * (size_t)n);
+    if (best >= 0) s[best] = 1.0f;
+    return best;
+}
+
+void KERNEL(ak_additive_scores)(const float *q, const float *keys, long ld, int n_keys, int hidden,
+                                 const float *v, float *scores) {
+    for (int j = 0; j < n_keys; j++) {
+        const float *key = keys + j * ld;
+        vf sum = splat(0);
+        int k = 0;
+        for (; k + LANES <= hidden; k += LANES) {
+            sum += vload(v + k) * vtanh(vload(q + k) + vload(key + k));
+        }
+        if (k < hidden) {
+            int rest = hidden - k;
+            sum += load_partial(v + k, rest, 0) * vtanh(load_partial(q + k, rest, 0) + load_partial(key + k, rest, 0));
+        }
+        scores[j] = hsum(sum);
+    }
+}

@@ -1,0 +1,152 @@
+import AttentionEngine
+import CBLAS
+import Foundation
+
+/// Times scaled dot-product attention for B=1, H=8, d=64 and L = S ∈ {128, 512, 1024, 4096},
+/// causal or not, with or without weights, and a large sgemm for the machine's FLOP rate.
+/// Prints a table (or `--json` for scripts/compare_bench.py). Not a test: numbers, not verdicts.
+@main
+struct EngineBench {
+    struct Row: Codable {
+        let B: Int, H: Int, L: Int, S: Int, d: Int
+        let causal: Bool, weights: Bool
+        let median_ms: Double, gflops: Double, peak_mib: Double
+    }
+
+    struct Report: Codable {
+        struct Sgemm: Codable { let n: Int, threads: Int, median_ms: Double, gflops: Double }
+        let blas_core: String, kernels: String, workers: Int
+        let sgemm: Sgemm
+        let rows: [Row]
+    }
+
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        let json = arguments.contains("--json")
+        let quick = arguments.contains("--quick")
+        let workers = Int(ProcessInfo.processInfo.environment["BENCH_WORKERS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+        let engine = AttentionEngine(configuration: .init(workers: workers, queueDepth: 4))
+        let lengths = ProcessInfo.processInfo.environment["BENCH_LENGTHS"].map { $0.split(separator: ",").compactMap { Int($0) } }
+            ?? (quick ? [128, 1024] : [128, 512, 1024, 4096])
+
+        // One configuration per child process, so that its peak memory is its own.
+        if let index = arguments.firstIndex(of: "--row"), index + 1 < arguments.count {
+            let fields = arguments[index + 1].split(separator: ",").map(String.init)
+            let row = try await measure(engine, length: Int(fields[0])!, causal: fields[1] == "causal", weights: fields[2] == "weights")
+            print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
+            return
+        }
+        let sgemm = measureSgemm(n: 2048, threads: workers)
+        var rows = [Row]()
+        for length in lengths {
+            for causal in [false, true] {
+                for weights in [false, true] {
+                    rows.append(try runChild(row: "\(length),\(causal ? "causal" : "full"),\(weights ? "weights" : "none")"))
+                    if !json { FileHandle.standardError.write(Data(".".utf8)) }
+                }
+            }
+        }
+        let report = Report(blas_core: AttentionEngine.blasCore, kernels: AttentionEngine.kernelInstructionSet,
+                            workers: workers, sgemm: sgemm, rows: rows)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            printTable(report)
+        }
+    }
+
+    static func runChild(row: String) throws -> Row {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["--row", row]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        return try JSONDecoder().decode(Row.self, from: output)
+    }
+
+    /// Median seconds of `repeats` runs of `body` after one warm-up run.
+    static func median(_ repeats: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        try await body()
+        var times = [Double]()
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            try await body()
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    static func measureSgemm(n: Int, threads: Int) -> Report.Sgemm {
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var times = [Double]()
+        for run in 0..<6 {
+            let start = ContinuousClock.now
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            let elapsed = ContinuousClock.now - start
+            if run > 0 { times.append(Double(elapsed.components.attoseconds) * 1e-18 + Double(elapsed.components.seconds)) }
+        }
+        let seconds = times.sorted()[times.count / 2]
+        return .init(n: n, threads: threads, median_ms: seconds * 1e3, gflops: 2 * pow(Double(n), 3) / seconds / 1e9)
+    }
+
+    static func measure(_ engine: AttentionEngine, length: Int, causal: Bool, weights: Bool) async throws -> Row {
+        let (B, H, d) = (1, 8, 64)
+        let baseline = memory("VmRSS")
+        var seed: UInt32 = 1
+        func random() -> Float {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return Float(seed >> 8) / Float(1 << 24) - 0.5
+        }
+        let shape = [B, H, length, d]
+        let count = shape.reduce(1, *)
+        let q = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let k = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let v = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let options = DotProductAttentionOptions(masking: Masking(causal: causal ? .topLeft : nil), returnWeights: weights)
+        let work = Double(B * H * length * length * d)
+        let repeats = max(3, min(25, Int(2e10 / (work * (weights ? 4 : 1)))))
+        let seconds = try await median(repeats) {
+            _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options)
+        }
+        // Two GEMMs of 2·L·S·d FLOPs each per head; causal does half the useful work.
+        let flops = 4 * work * (causal ? 0.5 : 1)
+        let peak = (memory("VmHWM") - baseline) / 1024
+        return Row(B: B, H: H, L: length, S: length, d: d, causal: causal, weights: weights,
+                   median_ms: seconds * 1e3, gflops: flops / seconds / 1e9, peak_mib: peak)
+    }
+
+    /// A field of /proc/self/status in KiB (Linux), 0 elsewhere.
+    static func memory(_ field: String) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
+    static func printTable(_ report: Report) {
+        print("\nOpenBLAS core \(report.blas_core); row kernels \(report.kernels); \(report.workers) workers")
+        print(String(format: "sgemm %d³ on %d threads: %.1f ms, %.1f GFLOP/s\n", report.sgemm.n, report.sgemm.threads,
+                     report.sgemm.median_ms, report.sgemm.gflops))
+        print("|     L | causal | weights | median ms | GFLOP/s | % of sgemm | peak MiB |")
+        print("|------:|:------:|:-------:|----------:|--------:|-----------:|---------:|")
+        for row in report.rows {
+            let causal = (row.causal ? "yes" : "no").padding(toLength: 6, withPad: " ", startingAt: 0)
+            let weights = (row.weights ? "yes" : "no").padding(toLength: 7, withPad: " ", startingAt: 0)
+            print(String(format: "| %5d | ", row.L) + causal + " | " + weights + String(
+                format: " | %9.2f | %7.1f | %9.0f%% | %8.1f |", row.median_ms, row.gflops,
+                100 * row.gflops / report.sgemm.gflops, row.peak_mib))
+        }
+        print("\nGFLOP/s counts 4·B·H·L·S·d, halved for causal (the work a causal mask leaves); peak MiB is the")
+        print("peak RSS above the process's RSS before the inputs were made, so it includes Q, K, V and outputs.")
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import AttentionEngine
+
+/// NumPy-style broadcast read: the element of `values` (of `shape`) at the scores index `index`.
+func broadcastRead<T>(_ values: [T], shape: [Int], at index: [Int]) -> T {
+    var flat = 0
+    let offset = index.count - shape.count
+    for (axis, size) in shape.enumerated() { flat = flat * size + (size == 1 ? 0 : index[axis + offset]) }
+    return values[flat]
+}
+
+/// The float64 reference of ``AttentionEngine/scaledDotProduct(query:key:value:options:admission:)``.
+func referenceScaledDotProduct(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options: DotProductAttentionOptions)
+    -> (output: [Double], weights: [Double]) {
+    let rank = q.rank
+    let B = rank >= 3 ? q.shape[0] : 1, H = rank == 4 ? q.shape[1] : 1, Hkv = rank == 4 ? k.shape[1] : 1
+    let L = q.shape[rank - 2], S = k.shape[rank - 2], dk = q.shape[rank - 1]
+    let scale = Double(options.scale ?? Float(1 / Double(dk).squareRoot()))
+    var output = [Double](), weights = [Double]()
+    for b in 0..<B {
+        for h in 0..<H {
+            let g = h / (H / Hkv)
+            let lead = rank == 4 ? [b, h] : rank == 3 ? [b] : []
+            let kvLead = rank == 4 ? [b, g] : lead
+            let Q = q.matrix(lead), K = k.matrix(kvLead), V = v.matrix(kvLead)
+            let scoreIndex = { (i: Int, j: Int) in lead + [i, j] }
+            let head = referenceHead(queries: L, keys: S, value: V, hard: options.mode == .hard,
+                score: { i, j in
+                    let bias = options.bias.map { Double(broadcastRead($0.scalars, shape: $0.shape, at: scoreIndex(i, j))) } ?? 0
+                    return scale * dot(Q[i], K[j]) + bias
+                },
+                visible: { i, j in
+                    referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal,
+                                     window: options.masking.window, keyLengths: options.masking.keyLengths,
+                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } })
+                })
+            output += head.output.flatMap { $0 }
+            weights += head.weights.flatMap { $0 }
+        }
+    }
+    return (output, weights)
+}
+
+@Suite struct ScaledDotProductTests {
+    let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
+
+    /// Runs both the streaming and the weights path and compares each with the reference.
+    func check(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options: DotProductAttentionOptions,
+               sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let expected = referenceScaledDotProduct(q, k, v, options)
+        var withWeights = options
+        withWeights.returnWeights = true
+        let full = try await engine.scaledDotProduct(query: q, key: k, value: v, options: withWeights)
+        #expect(full.output.shape == Array(q.shape.dropLast()) + [v.shape.last!], sourceLocation: sourceLocation)
+        #expect(mismatch(full.output.scalars, expected.output) == nil, "output (weights path)", sourceLocation: sourceLocation)
+        let weights = try #require(full.weights, sourceLocation: sourceLocation)
+        #expect(mismatch(weights.scalars, expected.weights) == nil, "weights", sourceLocation: sourceLocation)
+        var streaming = options
+        streaming.returnWeights = false
+        let lean = try await engine.scaledDotProduct(query: q, key: k, value: v, options: streaming)
+        #expect(lean.weights == nil, sourceLocation: sourceLocation)
+        #expect(mismatch(lean.output.scalars, expected.output) == nil, "output (streaming path)", sourceLocation: sourceLocation)
+    }
+
+    @Test func unmaskedRanks() async throws {
+        var random = SeededRandom(seed: 1)
+        try await check(random.tensor([7, 5]), random.tensor([9, 5]), random.tensor([9, 3]), .init())
+        try await check(random.tensor([2, 7, 5]), random.tensor([2, 4, 5]), random.tensor([2, 4, 6]), .init(scale: 0.3))
+        try await check(random.tensor([2, 3, 6, 4]), random.tensor([2, 3, 8, 4]), random.tensor([2, 3, 8, 5]), .init())
+    }
+
+    @Test func plainDotAndSimplifiedSelfAttention() async throws {
+        var random = SeededRandom(seed: 2)
+        let x = random.tensor([6, 4])
+        try await check(x, x, x, .init(scale: 1))
+    }
+
+    @Test(arguments: [
+        Masking(causal: .topLeft),
+        Masking(causal: .bottomRight),
+        Masking(window: SlidingWindow(left: 2, right: 1)),
+        Masking(causal: .topLeft, window: SlidingWindow(left: 3, right: 0)),
+        Masking(window: SlidingWindow(left: 0, right: 0)),
+    ])
+    func intervalMasksAcrossTiles(masking: Masking) async throws {
+        // Lengths beyond one query block (128), one key tile (256) and many edge tiles (32).
+        var random = SeededRandom(seed: 3)
+        for (L, S) in [(300, 300), (150, 290), (290, 150), (5, 9)] {
+            let q = random.tensor([1, 2, L, 8]), k = random.tensor([1, 2, S, 8]), v = random.tensor([1, 2, S, 4])
+            try await check(q, k, v, .init(masking: masking))
+        }
+    }
+
+    @Test func keyLengthsMaskAndBiasBroadcast() async throws {
+        var random = SeededRandom(seed: 4)
+        let q = random.tensor([2, 3, 6, 4]), k = random.tensor([2, 3, 7, 4]), v = random.tensor([2, 3, 7, 2])
+        try await check(q, k, v, .init(masking: Masking(keyLengths: [7, 3])))
+        try await check(q, k, v, .init(masking: Masking(mask: random.mask([2, 1, 6, 7]))))
+        try await check(q, k, v, .init(masking: Masking(mask: random.mask([7]))))
+        try await check(q, k, v, .init(bias: random.tensor([3, 1, 7])))
+        try await check(q, k, v, .init(masking: Masking(causal: .topLeft, keyLengths: [5, 7], mask: random.mask([6, 7])),
+                                       bias: random.tensor([2, 3, 6, 7])))
+    }
+
+    @Test func maskOverLongRowsUsesTheStreamingEdges() async throws {
+        var random = SeededRandom(seed: 5)
+        let q = random.tensor([1, 1, 200, 8]), k = random.tensor([1, 1, 280, 8]), v = random.tensor([1, 1, 280, 8])
+        try await check(q, k, v, .init(masking: Masking(window: SlidingWindow(left: 40, right: 40), mask: random.mask([200, 280], probability: 0.9)),
+                                       bias: random.tensor([280])))
+    }
+
+    @Test func groupedAndMultiQuery() async throws {
+        var random = SeededRandom(seed: 6)
+        for kvHeads in [1, 2, 4] {
+            let q = random.tensor([2, 4, 5, 6]), k = random.tensor([2, kvHeads, 7, 6]), v = random.tensor([2, kvHeads, 7, 3])
+            try await check(q, k, v, .init(masking: Masking(causal: .bottomRight)))
+        }
+    }
+
+    @Test func hardAttentionPicksTheFirstMaximum() async throws {
+        var random = SeededRandom(seed: 7)
+        let q = random.tensor([2, 6, 4]), k = random.tensor([2, 8, 4]), v = random.tensor([2, 8, 3])
+        try await check(q, k, v, .init(masking: Masking(causal: .topLeft), mode: .hard))
+        // Equal keys tie: the lowest index wins.
+        let tied = try Tensor(shape: [1, 3, 2], scalars: [1, 0, 1, 0, 0, 1])
+        let values = try Tensor(shape: [1, 3, 1], scalars: [10, 20, 30])
+        let query = try Tensor(shape: [1, 1, 2], scalars: [1, 0])
+        let result = try await engine.scaledDotProduct(query: query, key: tied, value: values, options: .init(mode: .hard))
+        #expect(result.output.scalars == [10])
+        #expect(result.weights?.scalars == [1, 0, 0])
+    }
+
+    @Test func fullyMaskedRowsAreZeroNeverNaN() async throws {
+        var random = SeededRandom(seed: 8)
+        let q = random.tensor([2, 4, 3]), k = random.tensor([2, 5, 3]), v = random.tensor([2, 5, 2])
+        var maskValues = [Bool](repeating: true, count: 2 * 4 * 5)
+        for j in 0..<5 { maskValues[(0 * 4 + 1) * 5 + j] = false }  // batch 0, query 1: nothing visible
+        let options = DotProductAttentionOptions(masking: Masking(keyLengths: [5, 0], mask: try BoolTensor(shape: [2, 4, 5], values: maskValues)))
+        for returnWeights in [true, false] {
+            var o = options
+            o.returnWeights = returnWeights
+            for mode in AttentionMode.allCases {
+                o.mode = mode
+                let result = try await engine.scaledDotProduct(query: q, key: k, value: v, options: o)
+                #expect(result.output.scalars.allSatisfy { $0.isFinite })
+                #expect(Array(result.output.scalars[2..<4]) == [0, 0])   // batch 0, query 1
+                #expect(Array(result.output.scalars[8...]) == [Float](repeating: 0, count: 8))  // batch 1: key length 0
+                if let weights = result.weights {
+                    #expect(Array(weights.scalars[5..<10]) == [0, 0, 0, 0, 0])
+                }
+            }
+        }
+        try await check(q, k, v, options)
+    }
+
+    @Test func emptySequences() async throws {
+        var random = SeededRandom(seed: 9)
+        let none = try await engine.scaledDotProduct(query: random.tensor([3, 4]), key: random.tensor([0, 4]), value: random.tensor([0, 2]))
+        #expect(none.output.scalars == [Float](repeating: 0, count: 6))
+        let noQueries = try await engine.scaledDotProduct(query: random.tensor([0, 4]), key: random.tensor([3, 4]), value: random.tensor([3, 2]))
+        #expect(noQueries.output.shape == [0, 2])
+    }
+
+    @Test func extremeButFiniteScoresStayFinite() async throws {
+        // Scores near ±1e30 (within Float range): softmax must subtract the row maximum.
+        let q = try Tensor(shape: [2, 1], scalars: [1e15, -1e15])
+        let k = try Tensor(shape: [3, 1], scalars: [1e15, -1e15, 0])
+        let v = try Tensor(shape: [3, 1], scalars: [1, 2, 3])
+        for returnWeights in [true, false] {
+            let result = try await engine.scaledDotProduct(query: q, key: k, value: v, options: .init(scale: 1, returnWeights: returnWeights))
+            #expect(result.output.scalars == [1, 2])
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import AttentionEngine
+
+@Suite(.serialized) struct WorkerPoolTests {
+    /// Occupies a worker until `open()` is called: makes queueing deterministic.
+    final class Gate: @unchecked Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var opened = false
+        func wait() { semaphore.wait() }
+        func open() {
+            lock.withLock { opened = true }
+            semaphore.signal()
+        }
+        var isOpen: Bool { lock.withLock { opened } }
+    }
+
+    func block(_ engine: AttentionEngine, until gate: Gate) throws -> Task<Void, Error> {
+        let admission = try engine.admit()
+        return Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
+    }
+
+    func waitFor(_ condition: () -> Bool) async throws {
+        while !condition() { try await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    @Test func admissionIsBoundedByWorkersPlusQueueDepth() throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 3))
+        var held = [Admission]()
+        for _ in 0..<5 { held.append(try engine.admit()) }
+        #expect(engine.status.admitted == 5 && engine.status.capacity == 5)
+        #expect(throws: EngineError.overloaded(capacity: 5)) { try engine.admit() }
+        held[0].release()
+        held[0].release()  // idempotent
+        #expect(engine.status.admitted == 4)
+        held.removeAll()   // dropping unused admissions gives the places back
+        #expect(engine.status.admitted == 0)
+    }
+
+    @Test func cancellingAQueuedJobRemovesItAndFreesItsPlace() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 4))
+        let gate = Gate()
+        let busy = try block(engine, until: gate)
+        try await waitFor { engine.status.running == 1 }
+        let small = try Tensor(shape: [1, 1], scalars: [1])
+        let queued = Task { try await engine.scaledDotProduct(query: small, key: small, value: small) }
+        try await waitFor { engine.status.queued == 1 }
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(engine.status.queued == 0 && engine.status.admitted == 1)
+        gate.open()
+        try await busy.value
+        try await waitFor { engine.status.admitted == 0 }
+    }
+
+    @Test func cancellingARunningJobSkipsItsRemainingWork() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 1))
+        let started = Gate()
+        let admission = try engine.admit()
+        let clock = ContinuousClock()
+        let running = Task {
+            try await engine.pool.run(admission) { context in
+                started.open()
+                context.forEach(20_000) { _ in usleep(100) }  // 2 s of work if not cancelled
+            }
+        }
+        try await waitFor { started.isOpen }
+        let cancelled = clock.now
+        running.cancel()
+        await #expect(throws: CancellationError.self) { try await running.value }
+        #expect(clock.now - cancelled < .seconds(1))
+        try await waitFor { engine.status.admitted == 0 }
+        let small = try Tensor(shape: [1, 1], scalars: [1])
+        #expect(try await engine.scaledDotProduct(query: small, key: small, value: small).output.scalars == [1])
+    }
+
+    @Test func drainRefusesNewWorkAndWaitsForAdmittedWork() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 2))
+        let gate = Gate()
+        let inFlight = try block(engine, until: gate)
+        try await waitFor { engine.status.running == 1 }
+        let drained = Task { await engine.drain() }
+        try await waitFor { !engine.status.accepting }
+        #expect(throws: EngineError.shuttingDown) { try engine.admit() }
+        #expect(engine.status.admitted == 1)
+        gate.open()
+        await drained.value
+        try await inFlight.value
+        #expect(engine.status.admitted == 0)
+    }
+
+    @Test func manyConcurrentJobsAllComplete() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 64))
+        var random = SeededRandom(seed: 42)
+        let q = random.tensor([2, 2, 30, 8]), k = random.tensor([2, 2, 40, 8]), v = random.tensor([2, 2, 40, 8])
+        let expected = try await engine.scaledDotProduct(query: q, key: k, value: v).output
+        try await withThrowingTaskGroup(of: Tensor.self) { group in
+            for _ in 0..<50 { group.addTask { try await engine.scaledDotProduct(query: q, key: k, value: v).output } }
+            for try await output in group { #expect(output == expected) }
+        }
+        try await waitFor { engine.status.admitted == 0 }
+    }
+}
