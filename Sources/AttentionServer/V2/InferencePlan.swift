@@ -48,6 +48,9 @@ struct InferencePlan: Sendable {
     /// Checks `request` against `model` and builds the engine job. Errors of the shared
     /// v1 readers (``Problem``) come back as ``InferenceError``s.
     init(_ request: InferenceRequest, model: ModelSpec, budget: WeightsBudget) throws(InferenceError) {
+        if let named = request.modelName, named != model.name {
+            throw .badRequest("The body names model '\(named)' but the path names '\(model.name)'.")
+        }
         self.model = model
         id = request.id
         outputs = try ModelOutputs(request.outputs, model: model, binaryDefault: request.binaryDataOutput)

@@ -9,6 +9,8 @@ import TensorJSON
 struct InferenceRequest: Sendable {
     /// Echoed in the response.
     var id: String?
+    /// `model_name`, which the KServe SDK repeats in the body; it must be the path's model.
+    var modelName: String?
     /// The request parameters meant for the model, without the protocol's own (``protocolParameters``).
     var parameters: JSONObject
     var inputs: [InputTensor]
@@ -24,7 +26,7 @@ struct InferenceRequest: Sendable {
         var binaryData: Bool?
     }
 
-    static let fields = ["id", "parameters", "inputs", "outputs"]
+    static let fields = ["id", "model_name", "parameters", "inputs", "outputs"]
 
     /// Request parameters defined by the protocol or by clients, not by the models:
     /// `binary_data_output` is honoured; `priority` and `timeout`, which tritonclient
@@ -42,16 +44,21 @@ struct InferenceRequest: Sendable {
         if let unknown = object.keys.first(where: { !fields.contains($0) }) {
             throw .badRequest("Unknown member `\(unknown)` in the inference request; it has \(fields.joined(separator: ", ")).")
         }
-        var request = InferenceRequest(id: nil, parameters: JSONObject(), inputs: [], outputs: nil, binaryDataOutput: false)
-        switch object["id"] {
-        case .string(let id)?: request.id = id
-        case nil: break
-        case let other?: throw .badRequest("`id` must be a string, got \(other.kindDescription).")
-        }
+        var request = InferenceRequest(parameters: JSONObject(), inputs: [], outputs: nil, binaryDataOutput: false)
+        request.id = try string(object, "id")
+        request.modelName = try string(object, "model_name")
         try request.readParameters(object["parameters"])
         request.inputs = try readInputs(object["inputs"], binary: binary)
         request.outputs = try readOutputs(object["outputs"])
         return request
+    }
+
+    private static func string(_ object: JSONObject, _ name: String) throws(InferenceError) -> String? {
+        switch object[name] {
+        case .string(let text)?: return text
+        case nil: return nil
+        case let other?: throw .badRequest("`\(name)` must be a string, got \(other.kindDescription).")
+        }
     }
 
     private static func parseJSON(_ json: ByteBuffer) throws(InferenceError) -> JSONValue {
