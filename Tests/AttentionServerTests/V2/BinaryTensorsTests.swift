@@ -1,5 +1,5 @@
 @testable import AttentionServer
-import NIOCore
+import Hummingbird
 import Testing
 
 /// The binary tensor extension's framing: the JSON header split off by its length, then
