@@ -1,15 +1,16 @@
-import NIOCore
-import NIOPosix
+import Foundation
 import Synchronization
 
 /// Runs a request's work under its deadline and its client's presence: when the deadline
 /// passes or the client leaves first, the work's task is cancelled (which cancels its
 /// engine job, queued or running) and the request ends with 504 or ``ClientGone``.
 ///
-/// No helper tasks: the deadline is one timer on an event loop and the client watch a
-/// callback, both of which cancel the handler's own task. Child tasks for each (a race
-/// in a task group) cost several extra schedulings per request, which showed on small
-/// requests where the whole answer takes tens of microseconds.
+/// No helper tasks and no timer per request: the deadline is an entry in
+/// ``DeadlineSweeper`` and the client watch a callback, both of which cancel the
+/// handler's own task. Child tasks for each (a race in a task group) cost several extra
+/// schedulings per request, and an event-loop timer a cross-thread wake-up to arm and
+/// another to cancel; on a small request, where the whole answer takes tens of
+/// microseconds, both showed in profiles.
 enum RequestScope {
     /// The client closed its connection before the response; there is no one to answer.
     struct ClientGone: Error {}
@@ -20,13 +21,10 @@ enum RequestScope {
         _ work: () async throws -> T
     ) async throws -> T {
         let scope = Canceller()
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(remaining.nanoseconds)) {
-            scope.cancel(.deadline)
-        }
+        DeadlineSweeper.shared.add(scope, deadline: deadline)
         connection?.onClose { scope.cancel(.clientGone) }
         defer {
-            timer.cancel()
+            DeadlineSweeper.shared.remove(scope)
             connection?.onClose(nil)
         }
         let result: Result<T, any Error>
@@ -55,9 +53,10 @@ enum RequestScope {
         case deadline, clientGone
     }
 
-    /// Cancels the handler's task from a timer or a connection callback, at most once and
-    /// only while the task is inside the scope (an `UnsafeCurrentTask` must not outlive it).
-    private final class Canceller: Sendable {
+    /// Cancels the handler's task from the sweeper or a connection callback, at most once
+    /// and only while the task is inside the scope (an `UnsafeCurrentTask` must not
+    /// outlive it). A reason that arrives before the task is attached cancels it on attach.
+    fileprivate final class Canceller: Sendable {
         private struct State {
             nonisolated(unsafe) var task: UnsafeCurrentTask?
             var reason: Reason?
@@ -65,7 +64,10 @@ enum RequestScope {
         private let state = Mutex(State())
 
         func attach(_ task: UnsafeCurrentTask?) {
-            state.withLock { $0.task = task }
+            state.withLock { state in
+                state.task = task
+                if state.reason != nil { task?.cancel() }
+            }
         }
 
         func detach() {
@@ -74,12 +76,49 @@ enum RequestScope {
 
         func cancel(_ reason: Reason) {
             state.withLock { state in
-                guard state.reason == nil, let task = state.task else { return }
+                guard state.reason == nil else { return }
                 state.reason = reason
-                task.cancel()
+                state.task?.cancel()
             }
         }
 
         var reason: Reason? { state.withLock { $0.reason } }
+    }
+}
+
+/// Cancels the requests whose deadline has passed, checking every few milliseconds on one
+/// thread of its own. Deadlines are seconds long, so a few milliseconds late is fine.
+private final class DeadlineSweeper: Sendable {
+    static let shared = DeadlineSweeper()
+    private static let period = Duration.milliseconds(5)
+    private let entries = Mutex<[ObjectIdentifier: (deadline: ContinuousClock.Instant, scope: RequestScope.Canceller)]>([:])
+
+    private init() {
+        let thread = Thread { [unowned self] in
+            while true {
+                Thread.sleep(forTimeInterval: Double(Self.period.nanoseconds) / 1e9)
+                sweep()
+            }
+        }
+        thread.name = "request-deadlines"
+        thread.start()
+    }
+
+    func add(_ scope: RequestScope.Canceller, deadline: ContinuousClock.Instant) {
+        entries.withLock { $0[ObjectIdentifier(scope)] = (deadline, scope) }
+    }
+
+    func remove(_ scope: RequestScope.Canceller) {
+        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(scope)) }
+    }
+
+    private func sweep() {
+        let now = ContinuousClock.now
+        let expired = entries.withLock { entries in
+            let expired = entries.filter { $0.value.deadline <= now }
+            for key in expired.keys { entries.removeValue(forKey: key) }
+            return expired.values.map(\.scope)
+        }
+        for scope in expired { scope.cancel(.deadline) }
     }
 }

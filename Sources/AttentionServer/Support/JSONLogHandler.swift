@@ -22,7 +22,7 @@ public struct JSONLogHandler: LogHandler {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("timestamp")
-        writer.string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+        writer.string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         writer.key("level")
         writer.string(event.level.rawValue)
         writer.key("logger")
