@@ -1,4 +1,5 @@
-import Hummingbird
+import HTTPTypes
+import NIOCore
 
 /// The binary tensor data extension (Triton's `binary_tensor_data`, adopted by KServe):
 /// a body is a JSON inference header of `Inference-Header-Content-Length` bytes, then the

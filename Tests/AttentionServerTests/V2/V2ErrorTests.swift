@@ -1,5 +1,5 @@
 import AttentionEngine
-import AttentionServer
+@testable import AttentionServer
 import CompressNIO
 import Foundation
 import Hummingbird
@@ -57,7 +57,7 @@ import Testing
             let noHeader = try await client.execute(uri: V2.sdpa, method: .post, body: V2.body(["inputs": short], binary: [1]).0)
             expectV2Error(noHeader, 400, "not valid JSON")
             let longHeader = try await client.execute(uri: V2.sdpa, method: .post,
-                                                      headers: [HTTPField.Name("Inference-Header-Content-Length")!: "500"],
+                                                      headers: [BinaryTensors.headerName: "500"],
                                                       body: ByteBuffer(string: "{}"))
             expectV2Error(longHeader, 400, "only 2 bytes")
         }
@@ -138,9 +138,9 @@ import Testing
 
     @Test func passedDeadlineIs504() async throws {
         let rows = (0..<(512 * 64)).map { Double($0 % 97) / 97 }
-        let inputs = ["query", "key", "value"].map { V2.input($0, [512, 64], rows) }
+        let body = V2.body(["inputs": ["query", "key", "value"].map { V2.input($0, [512, 64], rows) }])
         try await makeApplication({ $0.requestTimeout = .milliseconds(1) }).test(.router) { client in
-            expectV2Error(try await V2.infer(client, ["inputs": inputs]), 504, "--request-timeout")
+            expectV2Error(try await V2.send(client, body), 504, "--request-timeout")
         }
     }
 }

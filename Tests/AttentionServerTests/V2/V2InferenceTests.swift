@@ -1,4 +1,4 @@
-import AttentionServer
+@testable import AttentionServer
 import CompressNIO
 import Foundation
 import Hummingbird
@@ -41,12 +41,14 @@ import Testing
                        V2.binaryInput("value", [5, 2], bytes: 40)],
             "parameters": ["binary_data_output": true],
         ]
+        let requestBody = V2.body(request, binary: V2.bytes(flat.q) + V2.bytes(flat.k) + V2.bytes(flat.v))
         try await makeApplication().test(.router) { client in
-            let response = try await V2.infer(client, request, binary: V2.bytes(flat.q) + V2.bytes(flat.k) + V2.bytes(flat.v))
+            let response = try await V2.send(client, requestBody)
             #expect(response.status == .ok, "\(response.text)")
-            let length = try #require(response.headers[HTTPField.Name("Inference-Header-Content-Length")!].flatMap { Int($0) })
+            let length = try #require(response.headers[BinaryTensors.headerName].flatMap { Int($0) })
             var body = response.body
-            let header = try #require(body.readSlice(length: length))
+            let slice = body.readSlice(length: length)
+            let header = try #require(slice)
             let json = try JSONSerialization.jsonObject(with: Data(buffer: header)) as? [String: Any] ?? [:]
             let outputs = json["outputs"] as? [[String: Any]] ?? []
             #expect(outputs.map { $0["name"] as? String } == ["output", "weights"])
@@ -68,7 +70,7 @@ import Testing
             let mixed = try await V2.infer(client, ["inputs": jsonInputs, "outputs": [
                 ["name": "weights"], ["name": "output", "parameters": ["binary_data": true]]]])
             #expect(mixed.headers[.contentType] == "application/octet-stream")
-            #expect(mixed.headers[HTTPField.Name("Inference-Header-Content-Length")!] != nil)
+            #expect(mixed.headers[BinaryTensors.headerName] != nil)
         }
     }
 
@@ -81,8 +83,9 @@ import Testing
                        V2.binaryInput("bias", [1, 1], bytes: 2, datatype: "FP16")],
             "outputs": [["name": "output"]],
         ]
+        let body = V2.body(request, binary: withUnsafeBytes(of: one.littleEndian, Array.init))
         try await makeApplication().test(.router) { client in
-            let response = try await V2.infer(client, request, binary: withUnsafeBytes(of: one.littleEndian, Array.init))
+            let response = try await V2.send(client, body)
             #expect(response.status == .ok, "\(response.text)")
             // A constant bias shifts every score equally: the softmax is unchanged.
             expectClose(response.v2Outputs["output"]?["data"], output.flatMap { $0 })
@@ -99,8 +102,9 @@ import Testing
                        V2.input("mask", [1, 3, 5], mask, datatype: "BOOL"), V2.input("key_lengths", [1], [4], datatype: "INT64")],
             "parameters": ["causal": true, "scale": 0.5, "window_left": 10],
         ]
+        let body = V2.body(request)
         try await makeApplication().test(.router) { client in
-            let response = try await V2.infer(client, request)
+            let response = try await V2.send(client, body)
             #expect(response.status == .ok, "\(response.text)")
             expectClose(response.v2Outputs["output"]?["data"], output.flatMap { $0 })
             expectClose(response.v2Outputs["weights"]?["data"], weights.flatMap { $0 })
@@ -114,19 +118,17 @@ import Testing
         let wQuery = Reference.matrix(4, 3, seed: 8), wKey = Reference.matrix(4, 3, seed: 9), vector = [0.5, -1, 2.0]
         let (additiveOut, additiveWeights) = Reference.additive(query: q, key: k, wQuery: wQuery, wKey: wKey, v: vector)
         func matrix(_ name: String, _ m: [[Double]]) -> [String: Any] { V2.input(name, [m.count, m[0].count], m) }
+        let multiBody = V2.body(["inputs": [matrix("query", x), matrix("w_q", wQ), matrix("w_k", wK), matrix("w_v", wV)],
+                                 "parameters": ["num_heads": 2]])
+        let additiveBody = V2.body(["inputs": [matrix("query", q), matrix("key", k), matrix("w_query", wQuery),
+                                               matrix("w_key", wKey), V2.input("v", [3], vector)]])
         try await makeApplication().test(.router) { client in
-            let multi = try await V2.infer(client, [
-                "inputs": [matrix("query", x), matrix("w_q", wQ), matrix("w_k", wK), matrix("w_v", wV)],
-                "parameters": ["num_heads": 2],
-            ], path: "/v2/models/multi_head_attention/versions/1/infer")
+            let multi = try await V2.send(client, multiBody, path: "/v2/models/multi_head_attention/versions/1/infer")
             #expect(multi.status == .ok, "\(multi.text)")
             expectClose(multi.v2Outputs["output"]?["data"], multiOut.flatMap { $0 })
             expectClose(multi.v2Outputs["weights"]?["data"], multiWeights.flatMap { $0 })
 
-            let additive = try await V2.infer(client, [
-                "inputs": [matrix("query", q), matrix("key", k), matrix("w_query", wQuery), matrix("w_key", wKey),
-                           V2.input("v", [3], vector)],
-            ], path: "/v2/models/additive_attention/infer")
+            let additive = try await V2.send(client, additiveBody, path: "/v2/models/additive_attention/infer")
             #expect(additive.status == .ok, "\(additive.text)")
             expectClose(additive.v2Outputs["output"]?["data"], additiveOut.flatMap { $0 })
             expectClose(additive.v2Outputs["weights"]?["data"], additiveWeights.flatMap { $0 })

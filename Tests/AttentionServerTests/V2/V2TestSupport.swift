@@ -1,3 +1,4 @@
+@testable import AttentionServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -26,20 +27,25 @@ enum V2 {
     static func body(_ request: [String: Any], binary: [UInt8] = []) -> (ByteBuffer, HTTPFields) {
         let json = try! JSONSerialization.data(withJSONObject: request)
         var headers: HTTPFields = [:]
-        if !binary.isEmpty { headers[HTTPField.Name("Inference-Header-Content-Length")!] = String(json.count) }
+        if !binary.isEmpty { headers[BinaryTensors.headerName] = String(json.count) }
         return (ByteBuffer(bytes: Array(json) + binary), headers)
     }
 
     /// Posts an inference request (JSON, plus binary data when given).
-    static func infer(_ client: some TestClientProtocol, _ request: [String: Any], binary: [UInt8] = [], path: String = sdpa,
-                      headers extra: HTTPFields = [:]) async throws -> TestResponse {
-        var (body, headers) = self.body(request, binary: binary)
-        headers.append(contentsOf: extra)
-        return try await client.execute(uri: path, method: .post, headers: headers, body: body)
+    static func infer(_ client: some TestClientProtocol, _ request: [String: Any], binary: [UInt8] = [], path: String = sdpa)
+        async throws -> TestResponse {
+        try await send(client, body(request, binary: binary), path: path)
+    }
+
+    /// Posts a body made by ``body(_:binary:)`` (made outside a test closure, which may
+    /// capture only `Sendable` values).
+    static func send(_ client: some TestClientProtocol, _ body: (ByteBuffer, HTTPFields), path: String = sdpa)
+        async throws -> TestResponse {
+        try await client.execute(uri: path, method: .post, headers: body.1, body: body.0)
     }
 
     /// The small problem of the v1 tests: one query, two keys.
-    static let small: [[String: Any]] = [
+    nonisolated(unsafe) static let small: [[String: Any]] = [
         input("query", [1, 2], [1.0, 0.0]), input("key", [2, 2], [1.0, 0.0, 0.0, 1.0]), input("value", [2, 1], [1.0, 2.0]),
     ]
 }
