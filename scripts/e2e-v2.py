@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import http.client
 import json
+import socket
 import sys
 import traceback
 import zlib
@@ -394,8 +395,18 @@ def raw_decompression_bomb_is_413(client, args):
 
 @test
 def raw_body_over_the_limit_is_413(client, args):
-    status, _, data = raw(args, "POST", "/v2/models/scaled_dot_product_attention/infer", b" " * (9 << 20))
-    assert status == 413 and b"--max-body-bytes" in data, (status, data[:200])
+    # The server answers from the declared length and closes without reading the body,
+    # so only the head is sent (a client writing the body would see a broken pipe).
+    host, port = args.url.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"POST /v2/models/scaled_dot_product_attention/infer HTTP/1.1\r\n"
+                           b"Host: x\r\nContent-Length: %d\r\n\r\n" % (9 << 20))
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head
+    assert b"--max-body-bytes" in body, body
 
 
 def main():
