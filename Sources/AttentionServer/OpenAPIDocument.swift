@@ -926,8 +926,8 @@ components:
             model_version: '1'
             id: example-1
             outputs:
-              - {name: output, datatype: FP32, shape: [2, 2], data: [1.0, 2.0, 2.3300955, 3.3300955]}
-              - {name: weights, datatype: FP32, shape: [2, 3], data: [1.0, 0.0, 0.0, 0.33004978, 0.6699502, 0.0]}
+              - {name: output, datatype: FP32, shape: [2, 2], data: [1.0, 2.0, 2.339523, 3.339523]}
+              - {name: weights, datatype: FP32, shape: [2, 3], data: [1.0, 0.0, 0.0, 0.33023846, 0.66976154, 0.0]}
         application/octet-stream:
           schema:
             type: string
