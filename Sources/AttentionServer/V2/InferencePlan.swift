@@ -64,6 +64,8 @@ struct InferencePlan: Sendable {
         } catch let problem as Problem {
             throw InferenceError(parameter: problem)
         } catch {
+            // The planners throw only the two types above; the untyped `throws` of
+            // ``ModelSpec/plan`` (it mixes both) makes the compiler ask for this arm.
             throw InferenceError(status: .internalServerError, message: "The request could not be planned.")
         }
     }

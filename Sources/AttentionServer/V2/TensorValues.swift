@@ -41,6 +41,7 @@ enum TensorValues: Sendable {
             }
             self = .integers(array.values.map { Int($0) })
         case (.bool, .numbers(let array)) where array.values.isEmpty:
+            // `[]` parses as numbers; for an empty shape the clearer error comes later ("must not be empty").
             try Self.checkCount(0, count, input: input)
             self = .bools([])
         default:

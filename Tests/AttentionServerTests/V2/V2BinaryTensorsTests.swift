@@ -4,7 +4,7 @@ import Testing
 
 /// The binary tensor extension's framing: the JSON header split off by its length, then
 /// one slice per binary input, every size checked.
-@Suite struct BinaryTensorsTests {
+@Suite struct V2BinaryTensorsTests {
     let body = ByteBuffer(string: #"{"a":1}"#  + "0123456789")
 
     @Test func withoutTheHeaderTheWholeBodyIsJSON() throws {

@@ -3,7 +3,7 @@ import Testing
 import TensorJSON
 
 /// Conversion of binary and JSON tensor data into the engine's types.
-@Suite struct DatatypeTests {
+@Suite struct V2DatatypeTests {
     func convert<T>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) -> T) -> T {
         bytes.withUnsafeBytes(body)
     }
