@@ -35,6 +35,8 @@ public func buildApplication(
     var table = RouteTable()
     table.add(HealthController.paths + IndexController.paths, method: .get)
     table.add(V1Controller.paths, method: .post)
+    table.add(V2Controller.getPaths, method: .get)
+    table.add(V2Controller.postPaths, method: .post)
 
     // Middleware first: Hummingbird wraps only the routes added after a middleware
     // (and the not-found responder). Outermost first: the log sees the final status.
@@ -45,6 +47,9 @@ public func buildApplication(
     IndexController().addRoutes(to: router)
     V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
                  codec: CodecPool(threads: codec))
+        .addRoutes(to: router)
+    V2Controller(engine: engine, readiness: readiness, configuration: configuration, metrics: metrics,
+                 connections: connections, codec: CodecPool(threads: codec))
         .addRoutes(to: router)
 
     let maxBodyBytes = configuration.maxBodyBytes

@@ -20,6 +20,9 @@ info:
     `status`, `detail` and, when one field is at fault, `pointer` (an RFC 6901 JSON pointer
     into the request body, such as `/key/3`). Each response carries `X-Request-ID` (the
     client's own, echoed, or a new one).
+
+    Under `/v2` the service speaks the Open Inference Protocol (KServe v2) instead, with its
+    own formats: errors there are `{"error": "message"}` (`application/json`).
   license:
     name: Apache-2.0
     identifier: Apache-2.0
@@ -211,6 +214,155 @@ paths:
           $ref: '#/components/responses/Overloaded'
         '504':
           $ref: '#/components/responses/DeadlineExceeded'
+  /v2:
+    get:
+      operationId: v2ServerMetadata
+      summary: 'Open Inference Protocol (KServe v2): server metadata.'
+      description: The server's name, version and protocol extensions (`binary_tensor_data`).
+      responses:
+        '200':
+          description: Server metadata.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/V2ServerMetadata'
+              example: {name: attention-service, version: 1.0.0, extensions: [binary_tensor_data]}
+  /v2/health/live:
+    get:
+      operationId: v2Live
+      summary: 'v2 liveness: 200 while the process serves.'
+      responses:
+        '200':
+          description: Alive.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [live]
+                properties:
+                  live: {type: boolean}
+              example: {live: true}
+  /v2/health/ready:
+    get:
+      operationId: v2Ready
+      summary: 'v2 readiness: 200 when the engine accepts work, 503 while starting or draining.'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2Ready'
+        '503':
+          $ref: '#/components/responses/V2Ready'
+  /v2/models/{model_name}:
+    get:
+      operationId: v2ModelMetadata
+      summary: 'v2 model metadata: inputs and outputs with datatypes and shapes (-1 for variable dimensions).'
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2ModelMetadata'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+  /v2/models/{model_name}/versions/{model_version}:
+    get:
+      operationId: v2ModelVersionMetadata
+      summary: v2 model metadata of a version (every model has version 1 only).
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+        - $ref: '#/components/parameters/V2ModelVersion'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2ModelMetadata'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+  /v2/models/{model_name}/ready:
+    get:
+      operationId: v2ModelReady
+      summary: 'v2 model readiness: 200 when the server is ready, 503 while starting or draining.'
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2ModelReady'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+        '503':
+          $ref: '#/components/responses/V2ModelReady'
+  /v2/models/{model_name}/versions/{model_version}/ready:
+    get:
+      operationId: v2ModelVersionReady
+      summary: v2 model readiness of a version.
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+        - $ref: '#/components/parameters/V2ModelVersion'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2ModelReady'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+        '503':
+          $ref: '#/components/responses/V2ModelReady'
+  /v2/models/{model_name}/infer:
+    post:
+      operationId: v2Infer
+      summary: 'v2 inference, with JSON or binary tensor data.'
+      description: |
+        The Open Inference Protocol's inference request. Models: `scaled_dot_product_attention`,
+        `multi_head_attention`, `additive_attention` (same semantics and engine as `/v1`); their
+        inputs, datatypes and shapes are in the model metadata, their request parameters in the
+        README. `data` is flat (row-major) or nested; FP64 and FP16 inputs are converted to FP32.
+
+        Binary tensor data extension: with the header `Inference-Header-Content-Length: N`, the
+        first N bytes of the body are the JSON request and the rest the raw little-endian bytes
+        of every input whose `parameters.binary_data_size` is set, in input order. Outputs come
+        back binary (same framing, the header set on the response) when an output asks with
+        `parameters.binary_data` or the request with `parameters.binary_data_output`.
+
+        `outputs` selects what is computed: without `weights` the attention weights are never
+        materialised. The body may be `Content-Encoding: gzip` or `deflate` (its inflated size
+        bounded by `--max-body-bytes`); `Accept-Encoding: gzip` or `deflate` compresses the answer.
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+      requestBody:
+        $ref: '#/components/requestBodies/V2Inference'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2Inference'
+        '400':
+          $ref: '#/components/responses/V2BadRequest'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+        '413':
+          $ref: '#/components/responses/V2TooLarge'
+        '415':
+          $ref: '#/components/responses/V2UnsupportedEncoding'
+        '503':
+          $ref: '#/components/responses/V2Overloaded'
+        '504':
+          $ref: '#/components/responses/V2DeadlineExceeded'
+  /v2/models/{model_name}/versions/{model_version}/infer:
+    post:
+      operationId: v2InferVersion
+      summary: v2 inference on a version (every model has version 1 only).
+      parameters:
+        - $ref: '#/components/parameters/V2ModelName'
+        - $ref: '#/components/parameters/V2ModelVersion'
+      requestBody:
+        $ref: '#/components/requestBodies/V2Inference'
+      responses:
+        '200':
+          $ref: '#/components/responses/V2Inference'
+        '400':
+          $ref: '#/components/responses/V2BadRequest'
+        '404':
+          $ref: '#/components/responses/V2UnknownModel'
+        '413':
+          $ref: '#/components/responses/V2TooLarge'
+        '415':
+          $ref: '#/components/responses/V2UnsupportedEncoding'
+        '503':
+          $ref: '#/components/responses/V2Overloaded'
+        '504':
+          $ref: '#/components/responses/V2DeadlineExceeded'
 components:
   schemas:
     Vector:
@@ -457,6 +609,182 @@ components:
               method: {type: string}
               path: {type: string}
               summary: {type: string}
+    V2Error:
+      description: 'An Open Inference Protocol error: one message naming the input or parameter at fault.'
+      type: object
+      required: [error]
+      properties:
+        error: {type: string}
+    V2ServerMetadata:
+      type: object
+      required: [name, version, extensions]
+      properties:
+        name: {type: string}
+        version: {type: string}
+        extensions:
+          type: array
+          items: {type: string}
+    V2TensorMetadata:
+      type: object
+      required: [name, datatype, shape]
+      properties:
+        name: {type: string}
+        datatype:
+          type: string
+          enum: [BOOL, INT32, FP32]
+        shape:
+          description: '`-1` for each variable dimension. Lower ranks are accepted too: the unbatched forms.'
+          type: array
+          items: {type: integer, minimum: -1}
+    V2ModelMetadata:
+      type: object
+      required: [name, versions, platform, inputs, outputs]
+      properties:
+        name: {type: string}
+        versions:
+          type: array
+          items: {type: string}
+        platform: {type: string}
+        inputs:
+          type: array
+          items: {$ref: '#/components/schemas/V2TensorMetadata'}
+        outputs:
+          type: array
+          items: {$ref: '#/components/schemas/V2TensorMetadata'}
+    V2Parameters:
+      description: |
+        Request parameters. Protocol: `binary_data_output` (boolean); `priority` and `timeout` are
+        accepted and ignored. Models: `scale`, `causal`, `causal_alignment` (`top_left` |
+        `bottom_right`), `window_left`, `window_right`, `mode` (`soft` | `hard`) for
+        scaled_dot_product_attention; `num_heads` (required), `num_kv_heads`, `scale`, `causal`,
+        `causal_alignment`, `weights_mode` (`per_head` | `average`) for multi_head_attention;
+        `causal`, `causal_alignment`, `mode` for additive_attention. Unknown names are refused.
+      type: object
+      additionalProperties:
+        type: [boolean, number, string]
+    V2RequestInput:
+      type: object
+      additionalProperties: false
+      required: [name, shape, datatype]
+      properties:
+        name: {type: string, minLength: 1}
+        shape:
+          type: array
+          items: {type: integer, minimum: 0}
+        datatype:
+          description: FP32 (FP64 and FP16 converted) for numbers, BOOL for `mask`, INT32 or INT64 for `key_lengths`.
+          type: string
+          enum: [BOOL, INT32, INT64, FP16, FP32, FP64]
+        parameters:
+          type: object
+          additionalProperties: false
+          properties:
+            binary_data_size:
+              description: The input's bytes are in the binary section instead of `data`.
+              type: integer
+              minimum: 0
+        data:
+          description: The elements, flat (row-major) or nested; as many as the shape holds.
+          type: array
+    V2RequestOutput:
+      type: object
+      additionalProperties: false
+      required: [name]
+      properties:
+        name:
+          type: string
+          enum: [output, weights]
+        parameters:
+          type: object
+          additionalProperties: false
+          properties:
+            binary_data: {type: boolean}
+    V2InferenceRequest:
+      type: object
+      additionalProperties: false
+      required: [inputs]
+      properties:
+        id:
+          description: Echoed in the response.
+          type: string
+        model_name:
+          description: Optional (the KServe SDK sends it); must be the path's model.
+          type: string
+        parameters:
+          $ref: '#/components/schemas/V2Parameters'
+        inputs:
+          type: array
+          minItems: 1
+          items: {$ref: '#/components/schemas/V2RequestInput'}
+        outputs:
+          description: The outputs to compute and return, in order; absent or empty means all.
+          type: array
+          items: {$ref: '#/components/schemas/V2RequestOutput'}
+    V2ResponseOutput:
+      type: object
+      required: [name, datatype, shape]
+      properties:
+        name: {type: string}
+        datatype: {const: FP32}
+        shape:
+          type: array
+          items: {type: integer, minimum: 0}
+        parameters:
+          type: object
+          properties:
+            binary_data_size: {type: integer, minimum: 0}
+        data:
+          description: Flat, row-major; absent when the output is binary.
+          type: array
+          items: {type: [number, 'null']}
+    V2InferenceResponse:
+      type: object
+      required: [model_name, outputs]
+      properties:
+        model_name: {type: string}
+        model_version: {type: string}
+        id: {type: string}
+        outputs:
+          type: array
+          items: {$ref: '#/components/schemas/V2ResponseOutput'}
+  parameters:
+    V2ModelName:
+      name: model_name
+      in: path
+      required: true
+      schema:
+        type: string
+        enum: [scaled_dot_product_attention, multi_head_attention, additive_attention]
+    V2ModelVersion:
+      name: model_version
+      in: path
+      required: true
+      schema:
+        type: string
+        enum: ['1']
+  requestBodies:
+    V2Inference:
+      required: true
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2InferenceRequest'
+          examples:
+            sdpa:
+              summary: Two queries, three keys, causal, JSON data
+              value:
+                id: example-1
+                parameters: {causal: true}
+                inputs:
+                  - {name: query, shape: [2, 2], datatype: FP32, data: [1, 0, 0, 1]}
+                  - {name: key, shape: [3, 2], datatype: FP32, data: [[1, 0], [0, 1], [1, 1]]}
+                  - {name: value, shape: [3, 2], datatype: FP32, data: [1, 2, 3, 4, 5, 6]}
+                outputs: [{name: output}, {name: weights}]
+        application/octet-stream:
+          schema:
+            description: 'Binary tensor data: `Inference-Header-Content-Length` bytes of JSON (a V2InferenceRequest), then the raw input bytes.'
+            type: string
+            format: binary
   responses:
     AttentionResult:
       description: The attention output, and the weights when asked for.
@@ -539,6 +867,113 @@ components:
             title: Deadline exceeded
             status: 504
             detail: The request did not complete within --request-timeout (ATTENTION_REQUEST_TIMEOUT); its work was cancelled.
+    V2Ready:
+      description: Ready (200), or starting or draining (503).
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [ready]
+            properties:
+              ready: {type: boolean}
+          example: {ready: true}
+    V2ModelReady:
+      description: The model is ready (200), or the server is starting or draining (503).
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name, ready]
+            properties:
+              name: {type: string}
+              ready: {type: boolean}
+          example: {name: scaled_dot_product_attention, ready: true}
+    V2ModelMetadata:
+      description: The model's inputs and outputs.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2ModelMetadata'
+          example:
+            name: additive_attention
+            versions: ['1']
+            platform: attention-service
+            inputs:
+              - {name: query, datatype: FP32, shape: [-1, -1, -1]}
+              - {name: key, datatype: FP32, shape: [-1, -1, -1]}
+              - {name: value, datatype: FP32, shape: [-1, -1, -1]}
+              - {name: w_query, datatype: FP32, shape: [-1, -1]}
+              - {name: w_key, datatype: FP32, shape: [-1, -1]}
+              - {name: v, datatype: FP32, shape: [-1]}
+              - {name: bias, datatype: FP32, shape: [-1]}
+              - {name: mask, datatype: BOOL, shape: [-1, -1, -1]}
+              - {name: key_lengths, datatype: INT32, shape: [-1]}
+            outputs:
+              - {name: output, datatype: FP32, shape: [-1, -1, -1]}
+              - {name: weights, datatype: FP32, shape: [-1, -1, -1]}
+    V2Inference:
+      description: The selected outputs, JSON or (binary tensor data) JSON then raw little-endian FP32 bytes; `Inference-Header-Content-Length` then gives the JSON's length.
+      headers:
+        Inference-Header-Content-Length:
+          description: Length of the JSON part; present when any output is binary.
+          schema: {type: integer}
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2InferenceResponse'
+          example:
+            model_name: scaled_dot_product_attention
+            model_version: '1'
+            id: example-1
+            outputs:
+              - {name: output, datatype: FP32, shape: [2, 2], data: [1.0, 2.0, 2.339523, 3.339523]}
+              - {name: weights, datatype: FP32, shape: [2, 3], data: [1.0, 0.0, 0.0, 0.33023846, 0.66976154, 0.0]}
+        application/octet-stream:
+          schema:
+            type: string
+            format: binary
+    V2BadRequest:
+      description: 'Not a valid inference request: the message names the input or parameter, and the expected and actual shape, element count or datatype.'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+          example: {error: "Input 'key' has shape [3, 2] of FP32, which is 24 bytes, but its binary_data_size is 20."}
+    V2UnknownModel:
+      description: No such model or version.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+          example: {error: "Unknown model 'sdpa'. The models are scaled_dot_product_attention, multi_head_attention, additive_attention, version 1."}
+    V2TooLarge:
+      description: The body (or its inflated size, when compressed) is over `--max-body-bytes`, or the weights would be over `--max-weights` (leave `weights` out of `outputs`).
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+    V2UnsupportedEncoding:
+      description: A `Content-Encoding` other than gzip, deflate or identity.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+    V2Overloaded:
+      description: The queue is full or the server is shutting down; retry after `Retry-After` seconds.
+      headers:
+        Retry-After:
+          required: true
+          schema: {type: integer}
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+    V2DeadlineExceeded:
+      description: The request did not complete within `--request-timeout`.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
 
 """#
 }
