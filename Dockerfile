@@ -6,7 +6,7 @@
 # It listens on 0.0.0.0:8080 unless told otherwise; --format docker keeps the HEALTHCHECK.
 #
 # Every server flag is also an environment variable: --port → ATTENTION_PORT, --workers →
-# ATTENTION_WORKERS, ... (docs/README-deploy.md lists them).
+# ATTENTION_WORKERS, ... (the README's Deploy section lists them).
 
 # ---- build: the official Swift image, Debian 12 variant, same Swift as the project -----
 FROM swift:6.3.1-bookworm AS build

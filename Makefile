@@ -9,7 +9,7 @@ SYSTEM_PACKAGES := libopenblas-dev pkg-config
 
 .PHONY: help deps run test bench
 help:
-	@echo "make run    build and start the service"
+	@echo "make run    build and start the service (ARGS=\"--port 9000\" for flags)"
 	@echo "make test   run the test suite"
 	@echo "make bench  engine benchmark against JAX and NumPy (needs: pip install 'jax[cpu]' numpy)"
 
@@ -21,14 +21,17 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# Extra flags for the server: make run ARGS="--port 9000 --workers 2"
+ARGS ?=
 run: deps
-	swift build -c release --product engine-bench
-	.build/release/engine-bench
+	swift build -c release --product attention-server
+	.build/release/attention-server $(ARGS)
 
 test: deps
 	swift build --build-tests
 	swift test --skip-build
 
+# OpenBLAS chooses its kernel for this CPU (some machines force OPENBLAS_CORETYPE).
 bench: deps
 	swift build -c release --product engine-bench
-	python3 scripts/compare_bench.py --engine-bench .build/release/engine-bench
+	env -u OPENBLAS_CORETYPE python3 scripts/compare_bench.py --engine-bench .build/release/engine-bench

@@ -125,7 +125,35 @@ def build_table(engine, peers):
     lines.append("")
     lines.append("÷ours > 1: the peer is slower than our engine. NumPy materialises the "
                  "weights; JAX (implementation=\"xla\") returns none. GFLOP/s counts "
-                 "4·B·H·L·S·d also for causal rows.")
+                 "4·B·H·L·S·d, halved for causal rows (the work a causal mask leaves).")
+
+    # The targets, from this same run.
+    def find(L, causal, weights):
+        return next((r for r in rows if r["L"] == L and bool(r["causal"]) == causal
+                     and bool(r.get("weights")) == weights), None)
+    lines.append("")
+    lines.append("| L | non-causal % of sgemm | causal speed-up vs non-causal | causal vs JAX causal | peak MiB (no weights) |")
+    lines.append("|--:|--:|--:|--:|--:|")
+    for L in sorted({r["L"] for r in rows}):
+        full, causal = find(L, False, False), find(L, True, False)
+        if not full or not causal:
+            continue
+        key = (full.get("B", 1), full.get("H", 1), full["d"], L, full["S"], True)
+        jax_causal = peer_ms.get(("jax",) + key)
+        pct = 100.0 * gflops_of(full) / sgemm_rate if sgemm_rate else None
+        lines.append(f"| {L} | {fmt(pct, 1)} | {fmt(ratio(full['median_ms'], causal['median_ms']))} "
+                     f"| {fmt(ratio(jax_causal, causal['median_ms']))} | {fmt(full.get('peak_mib'), 1)} |")
+
+    masked = engine.get("masked_rows", [])
+    if masked:
+        lines.append("")
+        lines.append("Sparse masks (B=1, H=8, d=64, no weights): the cost follows the keys each query sees.")
+        lines.append("")
+        lines.append("| L | masking | keys per query | ours ms | peak MiB |")
+        lines.append("|--:|:--|--:|--:|--:|")
+        for m in masked:
+            lines.append(f"| {m['L']} | {m['masking']} | {fmt(m['visible_keys_per_query'], 1)} "
+                         f"| {fmt(m['median_ms'], 2)} | {fmt(m.get('peak_mib'), 1)} |")
     return "\n".join(lines)
 
 

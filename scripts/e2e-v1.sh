@@ -36,7 +36,6 @@ curl -fs "http://127.0.0.1:$port/ready" >/dev/null || { cat "$log"; echo "server
 
 echo "== README examples"
 readme=README.md
-grep -q '<!-- e2e: ' "$readme" 2>/dev/null || readme=docs/README-server.md
 python3 scripts/e2e/readme_examples.py "$readme" "$port"
 
 echo "== openapi-spec-validator"
