@@ -105,12 +105,80 @@ public final class AttentionEngine: Sendable {
         return try await run(admission) { problem.run(on: $0) }
     }
 
+    /// The sinusoidal positional encoding `[length, dim]` (Vaswani et al. 2017, §3.5), plus
+    /// `addTo` (`[length, dim]`) when given; see ``PositionalEncoding/sinusoidal(length:dim:base:)``.
+    public func sinusoidalEncoding(length: Int, dim: Int, base: Double = 10_000, addTo: Tensor? = nil,
+                                   admission: Admission? = nil) async throws -> Tensor {
+        if let addTo {
+            guard addTo.shape == [length, dim] else {
+                throw AttentionError.shape("add_to", "must have shape [\(length), \(dim)] (length, dim), got \(Shape.describe(addTo.shape))")
+            }
+            try Validate.input(addTo, "add_to")
+            try Magnitude.check(Magnitude.of(addTo) + 1, "add_to", "a sum with the encoding")
+        }
+        _ = try PositionalEncoding.sinusoidal(length: 0, dim: dim, base: base)  // validates dim and base
+        guard length >= 0, let count = Shape.elementCount([length, dim]), count <= Int(Int32.max) else {
+            throw AttentionError.invalid("length", "must be a non-negative integer with length × dim ≤ \(Int32.max), got \(length)")
+        }
+        let ticket = try admission ?? pool.admit()
+        return try await pool.run(ticket) { _ in
+            var encoding = try! PositionalEncoding.sinusoidal(length: length, dim: dim, base: base)  // validated above
+            if let addTo { for i in encoding.scalars.indices { encoding.scalars[i] += addTo.scalars[i] } }
+            return encoding
+        }.value
+    }
+
+    /// Luong local attention, monotonic or predictive; see ``LuongLocalInput``. The result's
+    /// `positions` holds p_t; weights are zero outside each window.
+    public func luongLocal(_ input: LuongLocalInput, options: LuongLocalOptions = .init(),
+                           admission: Admission? = nil) async throws -> Computed {
+        let problem = try LuongLocal.prepare(input, options: options)
+        return try await run(admission) { problem.run(on: $0) }
+    }
+
+    /// One Transformer encoder layer (PyTorch `nn.TransformerEncoderLayer` semantics); the
+    /// result's `weights` are the self-attention's. See ``TransformerEncoderLayerInput``.
+    public func transformerEncoderLayer(_ input: TransformerEncoderLayerInput, options: TransformerLayerOptions = .init(),
+                                        admission: Admission? = nil) async throws -> Computed {
+        try TransformerLayer.validate(input: input.input, attention: [(input.attention, nil, options.masking)],
+                                      numHeads: input.numHeads, numKVHeads: input.numKVHeads, feedForward: input.feedForward,
+                                      norms: [(input.norm1, "ln1"), (input.norm2, "ln2")], eps: input.eps, weights: options.weights)
+        let layer = TransformerLayer.Encoder(input: input, options: options)
+        return try await runThrowing(admission) { context throws(AttentionError) in try layer.run(on: context) }
+    }
+
+    /// One Transformer decoder layer (PyTorch `nn.TransformerDecoderLayer` semantics); `weights`
+    /// are the self-attention's and `crossWeights` the cross-attention's. See ``TransformerDecoderLayerInput``.
+    public func transformerDecoderLayer(_ input: TransformerDecoderLayerInput, options: TransformerLayerOptions = .init(),
+                                        admission: Admission? = nil) async throws -> Computed {
+        try Validate.sameRankAndBatch(input.memory, "memory", as: input.input, batched: input.input.rank == 3)
+        try TransformerLayer.validate(input: input.input,
+                                      attention: [(input.selfAttention, nil, options.masking),
+                                                  (input.crossAttention, input.memory, options.memoryMasking)],
+                                      numHeads: input.numHeads, numKVHeads: input.numKVHeads, feedForward: input.feedForward,
+                                      norms: [(input.norm1, "ln1"), (input.norm2, "ln2"), (input.norm3, "ln3")],
+                                      eps: input.eps, weights: options.weights)
+        let layer = TransformerLayer.Decoder(input: input, options: options)
+        return try await runThrowing(admission) { context throws(AttentionError) in try layer.run(on: context) }
+    }
+
     /// A mechanism's result and how long it queued and ran.
     public struct Computed: Sendable {
         public var result: AttentionResult
         public var timing: JobTiming
         public var output: Tensor { result.output }
         public var weights: Tensor? { result.weights }
+        public var positions: Tensor? { result.positions }
+    }
+
+    /// Runs work that may find, mid-way, that an intermediate value is out of range.
+    private func runThrowing(_ admission: Admission?,
+                             _ work: @escaping @Sendable (ParallelContext) throws(AttentionError) -> AttentionResult) async throws -> Computed {
+        let ticket = try admission ?? pool.admit()
+        let outcome = try await pool.run(ticket) { context in
+            Result<AttentionResult, AttentionError> { () throws(AttentionError) in try work(context) }
+        }
+        return Computed(result: try outcome.value.get(), timing: outcome.timing)
     }
 
     private func run(_ admission: Admission?,

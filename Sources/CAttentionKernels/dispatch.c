@@ -9,8 +9,10 @@
     X(void, ak_softmax_rows, (float *x, int rows, int cols, long ld)) \
     X(void, ak_online_softmax_rows, (float *s, int rows, int cols, long ld, float *row_max, float *row_sum, float *correction)) \
     X(void, ak_scale_rows, (float *x, int rows, int cols, long ld, const float *factors)) \
-    X(void, ak_mask_row, (float *s, int n, int lo, int hi, const bool *mask, long mask_stride, const float *bias, long bias_stride)) \
+    X(void, ak_mask_row, (float *s, int n, int lo, int hi, const bool *mask, long mask_stride, const float *bias, long bias_stride, float alibi_slope, long query)) \
+    X(void, ak_softcap_rows, (float *s, int rows, int cols, long ld, float cap)) \
     X(int, ak_hardmax_row, (float *s, int n)) \
+    X(unsigned, ak_max_abs_bits, (const float *x, long n)) \
     X(void, ak_additive_scores, (const float *q, const float *keys, long ld, int n_keys, int hidden, const float *v, float *scores))
 
 KERNELS(DECLARE_VARIANTS)
@@ -49,8 +51,10 @@ const char *ak_instruction_set(void) {
 void ak_softmax_rows(float *x, int rows, int cols, long ld) { ak_softmax_rows_baseline(x, rows, cols, ld); }
 void ak_online_softmax_rows(float *s, int rows, int cols, long ld, float *m, float *l, float *c) { ak_online_softmax_rows_baseline(s, rows, cols, ld, m, l, c); }
 void ak_scale_rows(float *x, int rows, int cols, long ld, const float *f) { ak_scale_rows_baseline(x, rows, cols, ld, f); }
-void ak_mask_row(float *s, int n, int lo, int hi, const bool *m, long ms, const float *b, long bs) { ak_mask_row_baseline(s, n, lo, hi, m, ms, b, bs); }
+void ak_mask_row(float *s, int n, int lo, int hi, const bool *m, long ms, const float *b, long bs, float a, long q) { ak_mask_row_baseline(s, n, lo, hi, m, ms, b, bs, a, q); }
+void ak_softcap_rows(float *s, int rows, int cols, long ld, float cap) { ak_softcap_rows_baseline(s, rows, cols, ld, cap); }
 int ak_hardmax_row(float *s, int n) { return ak_hardmax_row_baseline(s, n); }
 void ak_additive_scores(const float *q, const float *k, long ld, int n, int h, const float *v, float *o) { ak_additive_scores_baseline(q, k, ld, n, h, v, o); }
+unsigned ak_max_abs_bits(const float *x, long n) { return ak_max_abs_bits_baseline(x, n); }
 const char *ak_instruction_set(void) { return "portable"; }
 #endif

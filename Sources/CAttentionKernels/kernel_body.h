@@ -3,6 +3,7 @@
 // dispatch.c picks the best compiled copy for the running CPU.
 #include "attention_kernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INLINE static inline __attribute__((always_inline))
@@ -140,8 +141,11 @@ void KERNEL(ak_scale_rows)(float *x, int rows, int cols, long ld, const float *f
 }
 
 void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
-                          const bool *mask, long mask_stride, const float *bias, long bias_stride) {
+                          const bool *mask, long mask_stride, const float *bias, long bias_stride,
+                          float alibi_slope, long query) {
+    // Clamp [lo, hi) into [0, n]: a row's interval may start after this tile ends.
     if (lo < 0) lo = 0;
+    if (lo > n) lo = n;
     if (hi > n) hi = n;
     if (hi < lo) hi = lo;
     for (int j = 0; j < lo; j++) s[j] = -INFINITY;
@@ -149,10 +153,23 @@ void KERNEL(ak_mask_row)(float *s, int n, int lo, int hi,
     if (bias) {
         for (int j = lo; j < hi; j++) s[j] += bias[j * bias_stride];
     }
+    if (alibi_slope != 0) {
+        for (int j = lo; j < hi; j++) s[j] -= alibi_slope * (float)labs(query - j);
+    }
     if (mask) {
         for (int j = lo; j < hi; j++) {
             if (!mask[j * mask_stride]) s[j] = -INFINITY;
         }
+    }
+}
+
+void KERNEL(ak_softcap_rows)(float *s, int rows, int cols, long ld, float cap) {
+    float inverse = 1.0f / cap;
+    for (int r = 0; r < rows; r++) {
+        float *row = s + r * ld;
+        int j = 0;
+        for (; j + LANES <= cols; j += LANES) vstore(row + j, vtanh(vload(row + j) * inverse) * cap);
+        if (j < cols) store_partial(row + j, cols - j, vtanh(load_partial(row + j, cols - j, 0) * inverse) * cap);
     }
 }
 
@@ -185,4 +202,22 @@ void KERNEL(ak_additive_scores)(const float *q, const float *keys, long ld, int 
         }
         scores[j] = hsum(sum);
     }
+}
+
+unsigned KERNEL(ak_max_abs_bits)(const float *x, long n) {
+    vi largest = (vi)0;
+    long j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        vi bits;
+        memcpy(&bits, x + j, sizeof bits);
+        largest = __builtin_elementwise_max(largest, bits & 0x7fffffff);
+    }
+    unsigned result = (unsigned)__builtin_reduce_max(largest);
+    for (; j < n; j++) {
+        unsigned bits;
+        memcpy(&bits, x + j, sizeof bits);
+        bits &= 0x7fffffffu;
+        if (bits > result) result = bits;
+    }
+    return result;
 }

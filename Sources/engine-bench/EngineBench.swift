@@ -13,11 +13,17 @@ struct EngineBench {
         let median_ms: Double, gflops: Double, peak_mib: Double
     }
 
+    /// Sparse masks at fixed L: the cost should follow the keys each query sees, not L².
+    struct MaskedRow: Codable {
+        let L: Int, masking: String, visible_keys_per_query: Double, median_ms: Double, peak_mib: Double
+    }
+
     struct Report: Codable {
         struct Sgemm: Codable { let n: Int, threads: Int, median_ms: Double, gflops: Double }
         let blas_core: String, kernels: String, workers: Int
         let sgemm: Sgemm
         let rows: [Row]
+        let masked_rows: [MaskedRow]
     }
 
     static func main() async throws {
@@ -36,18 +42,32 @@ struct EngineBench {
             print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
             return
         }
+        if let index = arguments.firstIndex(of: "--masked-row"), index + 1 < arguments.count {
+            let fields = arguments[index + 1].split(separator: ",").map { Int($0)! }
+            let row = try await measureMasked(engine, length: fields[0], window: fields[1], globals: fields[2])
+            print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
+            return
+        }
         let sgemm = measureSgemm(n: 2048, threads: workers)
         var rows = [Row]()
         for length in lengths {
             for causal in [false, true] {
                 for weights in [false, true] {
-                    rows.append(try runChild(row: "\(length),\(causal ? "causal" : "full"),\(weights ? "weights" : "none")"))
+                    rows.append(try runChild(Row.self, "--row", "\(length),\(causal ? "causal" : "full"),\(weights ? "weights" : "none")"))
                     if !json { FileHandle.standardError.write(Data(".".utf8)) }
                 }
             }
         }
+        var maskedRows = [MaskedRow]()
+        if !quick {
+            // (L, window half-width, global tokens); window 0 here means no window (full attention).
+            for (length, window, globals) in [(1024, 0, 0), (1024, 128, 0), (4096, 0, 0), (4096, 128, 0), (4096, 128, 16), (4096, 512, 0)] {
+                maskedRows.append(try runChild(MaskedRow.self, "--masked-row", "\(length),\(window),\(globals)"))
+                if !json { FileHandle.standardError.write(Data(".".utf8)) }
+            }
+        }
         let report = Report(blas_core: AttentionEngine.blasCore, kernels: AttentionEngine.kernelInstructionSet,
-                            workers: workers, sgemm: sgemm, rows: rows)
+                            workers: workers, sgemm: sgemm, rows: rows, masked_rows: maskedRows)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -57,16 +77,16 @@ struct EngineBench {
         }
     }
 
-    static func runChild(row: String) throws -> Row {
+    static func runChild<R: Decodable>(_ type: R.Type, _ flag: String, _ row: String) throws -> R {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["--row", row]
+        child.arguments = [flag, row]
         let pipe = Pipe()
         child.standardOutput = pipe
         try child.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
-        return try JSONDecoder().decode(Row.self, from: output)
+        return try JSONDecoder().decode(R.self, from: output)
     }
 
     /// Median seconds of `repeats` runs of `body` after one warm-up run.
@@ -124,6 +144,38 @@ struct EngineBench {
                    median_ms: seconds * 1e3, gflops: flops / seconds / 1e9, peak_mib: peak)
     }
 
+    /// B=1, H=8, d=64 without weights under a sliding window (query i sees i−w … i+w) and
+    /// `globals` global tokens spread evenly (Longformer), or full attention when w = 0.
+    static func measureMasked(_ engine: AttentionEngine, length: Int, window: Int, globals: Int) async throws -> MaskedRow {
+        let baseline = memory("VmRSS")
+        let shape = [1, 8, length, 64], count = shape.reduce(1, *)
+        var seed: UInt32 = 7
+        func random() -> Float {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return Float(seed >> 8) / Float(1 << 24) - 0.5
+        }
+        let q = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let k = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let v = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
+        let tokens = globals > 0 ? (0..<globals).map { $0 * length / globals } : nil
+        let masking = window > 0 ? Masking(window: SlidingWindow(left: window, right: window), globalTokens: tokens) : .none
+        let options = DotProductAttentionOptions(masking: masking, returnWeights: false)
+        let seconds = try await median(length > 2048 ? 5 : 15) {
+            _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options)
+        }
+        // Visible keys per query, averaged: window rows see ≤ 2w+1 (+ globals), global rows all.
+        var visible = 0.0
+        for i in 0..<length {
+            if window == 0 || tokens?.contains(i) == true { visible += Double(length); continue }
+            let inWindow = min(length - 1, i + window) - max(0, i - window) + 1
+            let extra = tokens?.filter { abs($0 - i) > window }.count ?? 0
+            visible += Double(inWindow + extra)
+        }
+        let label = window == 0 ? "full" : "window ±\(window)" + (globals > 0 ? " + \(globals) global" : "")
+        return MaskedRow(L: length, masking: label, visible_keys_per_query: visible / Double(length),
+                         median_ms: seconds * 1e3, peak_mib: (memory("VmHWM") - baseline) / 1024)
+    }
+
     /// A field of /proc/self/status in KiB (Linux), 0 elsewhere.
     static func memory(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -145,6 +197,16 @@ struct EngineBench {
             print(String(format: "| %5d | ", row.L) + causal + " | " + weights + String(
                 format: " | %9.2f | %7.1f | %9.0f%% | %8.1f |", row.median_ms, row.gflops,
                 100 * row.gflops / report.sgemm.gflops, row.peak_mib))
+        }
+        if !report.masked_rows.isEmpty {
+            print("\nSparse masks, B=1, H=8, d=64, no weights:\n")
+            print("|     L | masking                 | keys/query | median ms | ms per 1k keys/query | peak MiB |")
+            print("|------:|:------------------------|-----------:|----------:|---------------------:|---------:|")
+            for row in report.masked_rows {
+                print(String(format: "| %5d | ", row.L) + row.masking.padding(toLength: 23, withPad: " ", startingAt: 0)
+                      + String(format: " | %10.1f | %9.2f | %20.2f | %8.1f |", row.visible_keys_per_query, row.median_ms,
+                               row.median_ms / (row.visible_keys_per_query * Double(row.L) / 1e6), row.peak_mib))
+            }
         }
         print("\nGFLOP/s counts 4·B·H·L·S·d, halved for causal (the work a causal mask leaves); peak MiB is the")
         print("peak RSS above the process's RSS before the inputs were made, so it includes Q, K, V and outputs.")

@@ -23,11 +23,20 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
         var sum = Matrix64(repeating: [Double](repeating: 0, count: S), count: L)
         for h in 0..<H {
             let g = h / (H / Hkv)
-            let Qh = Q.map { Array($0[h * dk..<(h + 1) * dk]) }
-            let Kh = K.map { Array($0[g * dk..<(g + 1) * dk]) }
+            var Qh = Q.map { Array($0[h * dk..<(h + 1) * dk]) }
+            var Kh = K.map { Array($0[g * dk..<(g + 1) * dk]) }
+            let terms = options.positions
+            if let rope = terms.rope {
+                Qh = referenceRotate(Qh, rope, firstPosition: rope.offset)
+                Kh = referenceRotate(Kh, rope, firstPosition: 0)
+            }
             let Vh = V.map { Array($0[g * dv..<(g + 1) * dv]) }
             let head = referenceHead(queries: L, keys: S, value: Vh,
-                score: { scale * dot(Qh[$0], Kh[$1]) },
+                score: { i, j in
+                    var score = scale * dot(Qh[i], Kh[j])
+                    if let cap = terms.softcap.map(Double.init) { score = cap * tanh(score / cap) }
+                    return score - (terms.alibiSlopes.map { Double($0[h]) * Double(abs(i - j)) } ?? 0)
+                },
                 visible: { i, j in
                     referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal, window: options.masking.window,
                                      keyLengths: options.masking.keyLengths,
@@ -98,6 +107,20 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
         try await check(MultiHeadAttentionInput(query: random.tensor([2, 5, 6]), key: random.tensor([2, 140, 5]),
                                                 projections: mqa, numHeads: 4, numKVHeads: 1),
                         .init(masking: Masking(window: SlidingWindow(left: 30, right: 2))))
+    }
+
+    @Test func positionTermsAfterProjection() async throws {
+        var random = SeededRandom(seed: 15)
+        let p = projections(&random, eq: 6, ek: 6, ev: 6, heads: 4, kvHeads: 2, dk: 4, dv: 3, out: 5, biases: true)
+        let input = MultiHeadAttentionInput(query: random.tensor([2, 7, 6]), key: random.tensor([2, 9, 6]),
+                                            projections: p, numHeads: 4, numKVHeads: 2)
+        try await check(input, .init(positions: PositionTerms(rope: RotaryEmbedding(layout: .half, offset: 2),
+                                                              alibiSlopes: ALiBi.slopes(heads: 4), softcap: 1.5)))
+        let odd = projections(&random, eq: 6, ek: 6, ev: 6, heads: 2, kvHeads: 2, dk: 3, dv: 3, out: nil, biases: false)
+        await #expect(throws: AttentionError.self) {
+            try await engine.multiHead(MultiHeadAttentionInput(query: random.tensor([7, 6]), projections: odd, numHeads: 2),
+                                       options: .init(positions: PositionTerms(rope: RotaryEmbedding())))
+        }
     }
 
     @Test func additiveMatchesBahdanau() async throws {

@@ -13,7 +13,8 @@ import Testing
             masking: Masking(causal: random.bool(0.3) ? .topLeft : nil,
                              window: random.bool(0.3) ? SlidingWindow(left: random.int(0...5), right: random.int(0...5)) : nil,
                              keyLengths: random.bool(0.3) ? (0..<B).map { _ in random.int(0...S) } : nil,
-                             mask: random.bool(0.3) ? random.mask([B, 1, L, S]) : nil),
+                             mask: random.bool(0.3) ? random.mask([B, 1, L, S]) : nil,
+                             globalTokens: random.bool(0.3) ? (0..<random.int(1...3)).map { _ in random.int(0...(max(L, S) - 1)) } : nil),
             bias: random.bool(0.3) ? random.tensor([L, S]) : nil)
         return (random.tensor([B, H, L, d], scale: 2), random.tensor([B, H, S, d], scale: 2), random.tensor([B, H, S, d + 1]), options)
     }

@@ -54,13 +54,15 @@ func referenceProject(_ x: Matrix64, _ w: Matrix64, _ b: [Double]?) -> Matrix64 
 
 /// Visibility of key j for query i under the engine's documented masking rules.
 func referenceVisible(_ i: Int, _ j: Int, batch b: Int, L: Int, S: Int, causal: CausalAlignment?,
-                      window: SlidingWindow?, keyLengths: [Int]?, mask: ((Int, Int) -> Bool)?) -> Bool {
+                      window: SlidingWindow?, keyLengths: [Int]?, mask: ((Int, Int) -> Bool)?,
+                      globalTokens: [Int]? = nil) -> Bool {
     switch causal {
     case .topLeft?: if j > i { return false }
     case .bottomRight?: if j > i + S - L { return false }
     case nil: break
     }
-    if let window, j < i - window.left || j > i + window.right { return false }
+    let global = globalTokens.map { $0.contains(i) || $0.contains(j) } ?? false
+    if let window, !global, j < i - window.left || j > i + window.right { return false }
     if let keyLengths, j >= keyLengths[b] { return false }
     if let mask, !mask(i, j) { return false }
     return true

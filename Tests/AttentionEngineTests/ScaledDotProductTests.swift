@@ -17,29 +17,54 @@ func referenceScaledDotProduct(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options:
     let B = rank >= 3 ? q.shape[0] : 1, H = rank == 4 ? q.shape[1] : 1, Hkv = rank == 4 ? k.shape[1] : 1
     let L = q.shape[rank - 2], S = k.shape[rank - 2], dk = q.shape[rank - 1]
     let scale = Double(options.scale ?? Float(1 / Double(dk).squareRoot()))
+    let terms = options.positions
     var output = [Double](), weights = [Double]()
     for b in 0..<B {
         for h in 0..<H {
             let g = h / (H / Hkv)
             let lead = rank == 4 ? [b, h] : rank == 3 ? [b] : []
             let kvLead = rank == 4 ? [b, g] : lead
-            let Q = q.matrix(lead), K = k.matrix(kvLead), V = v.matrix(kvLead)
+            var Q = q.matrix(lead), K = k.matrix(kvLead)
+            let V = v.matrix(kvLead)
+            if let rope = terms.rope {
+                Q = referenceRotate(Q, rope, firstPosition: rope.offset)
+                K = referenceRotate(K, rope, firstPosition: 0)
+            }
             let scoreIndex = { (i: Int, j: Int) in lead + [i, j] }
             let head = referenceHead(queries: L, keys: S, value: V, hard: options.mode == .hard,
                 score: { i, j in
                     let bias = options.bias.map { Double(broadcastRead($0.scalars, shape: $0.shape, at: scoreIndex(i, j))) } ?? 0
-                    return scale * dot(Q[i], K[j]) + bias
+                    var score = scale * dot(Q[i], K[j])
+                    if let cap = terms.softcap.map(Double.init) { score = cap * tanh(score / cap) }
+                    let alibi = terms.alibiSlopes.map { -Double($0[h]) * Double(abs(i - j)) } ?? 0
+                    return score + bias + alibi
                 },
                 visible: { i, j in
                     referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal,
                                      window: options.masking.window, keyLengths: options.masking.keyLengths,
-                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } })
+                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } },
+                                     globalTokens: options.masking.globalTokens)
                 })
             output += head.output.flatMap { $0 }
             weights += head.weights.flatMap { $0 }
         }
     }
     return (output, weights)
+}
+
+/// RoPE as the paper writes it: pair (x₁, x₂) at position p rotated by p·base^(−2i/d).
+func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int) -> Matrix64 {
+    x.enumerated().map { row, features in
+        var rotated = features
+        let d = features.count
+        for i in 0..<(d / 2) {
+            let (a, b) = rope.layout == .interleaved ? (2 * i, 2 * i + 1) : (i, i + d / 2)
+            let angle = Double(firstPosition + row) * pow(rope.base, -2 * Double(i) / Double(d))
+            rotated[a] = features[a] * cos(angle) - features[b] * sin(angle)
+            rotated[b] = features[a] * sin(angle) + features[b] * cos(angle)
+        }
+        return rotated
+    }
 }
 
 @Suite struct ScaledDotProductTests {
@@ -160,6 +185,59 @@ func referenceScaledDotProduct(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options:
         #expect(none.output.scalars == [Float](repeating: 0, count: 6))
         let noQueries = try await engine.scaledDotProduct(query: random.tensor([0, 4]), key: random.tensor([3, 4]), value: random.tensor([3, 2]))
         #expect(noQueries.output.shape == [0, 2])
+    }
+
+    @Test(arguments: RotaryEmbedding.Layout.allCases)
+    func ropeAlibiAndSoftcap(layout: RotaryEmbedding.Layout) async throws {
+        var random = SeededRandom(seed: 10)
+        let q = random.tensor([2, 4, 150, 8]), k = random.tensor([2, 2, 170, 8]), v = random.tensor([2, 2, 170, 3])
+        let rope = RotaryEmbedding(base: 500, layout: layout, offset: 20)
+        try await check(q, k, v, .init(positions: PositionTerms(rope: rope)))
+        try await check(q, k, v, .init(masking: Masking(causal: .bottomRight), positions: PositionTerms(alibiSlopes: ALiBi.slopes(heads: 4))))
+        try await check(q, k, v, .init(scale: 3, positions: PositionTerms(softcap: 2)))
+        try await check(q, k, v, .init(masking: Masking(window: SlidingWindow(left: 9, right: 3)), bias: random.tensor([170]),
+                                       positions: PositionTerms(rope: rope, alibiSlopes: [0.5, 0.1, 0, -0.2], softcap: 5)))
+    }
+
+    @Test func hybridGlobalAndLocal() async throws {
+        var random = SeededRandom(seed: 16)
+        let q = random.tensor([2, 2, 300, 8]), k = random.tensor([2, 2, 300, 8]), v = random.tensor([2, 2, 300, 4])
+        let window = SlidingWindow(left: 16, right: 16)
+        try await check(q, k, v, .init(masking: Masking(window: window, globalTokens: [0, 150, 299])))
+        try await check(q, k, v, .init(masking: Masking(causal: .topLeft, window: SlidingWindow(left: 20, right: 0),
+                                                        keyLengths: [300, 200], mask: random.mask([300, 300], probability: 0.9),
+                                                        globalTokens: [3, 250]),
+                                       bias: random.tensor([300]), positions: PositionTerms(alibiSlopes: [0.1, 0.3], softcap: 4)))
+        // Cross-attention: a global index beyond L is a key only.
+        let short = random.tensor([2, 2, 40, 8])
+        try await check(short, k, v, .init(masking: Masking(window: SlidingWindow(left: 2, right: 5), globalTokens: [1, 280])))
+        let e = await #expect(throws: AttentionError.self) {
+            try await engine.scaledDotProduct(query: q, key: k, value: v, options: .init(masking: Masking(window: window, globalTokens: [300])))
+        }
+        #expect(e?.field == "global_tokens")
+    }
+
+    @Test func alibiSlopesFollowThePaper() {
+        #expect(ALiBi.slopes(heads: 8) == (1...8).map { Float(pow(2, -Double($0))) })
+        #expect(ALiBi.slopes(heads: 6) == [0.25, 0.0625, 0.015625, 0.00390625, 0.5, 0.125])
+        #expect(ALiBi.slopes(heads: 1) == [Float(pow(2, -8.0))])
+    }
+
+    @Test func sinusoidalEncoding() async throws {
+        let encoding = try await engine.sinusoidalEncoding(length: 50, dim: 7, base: 10_000)
+        #expect(encoding.shape == [50, 7])
+        for p in [0, 1, 17, 49] {
+            for k in 0..<7 {
+                let angle = Double(p) / pow(10_000, Double(2 * (k / 2)) / 7)
+                let expected = k % 2 == 0 ? sin(angle) : cos(angle)
+                #expect(abs(Double(encoding.scalars[p * 7 + k]) - expected) < 1e-6)
+            }
+        }
+        let ones = try Tensor(shape: [50, 7], scalars: [Float](repeating: 1, count: 350))
+        let sum = try await engine.sinusoidalEncoding(length: 50, dim: 7, addTo: ones)
+        #expect(zip(sum.scalars, encoding.scalars).allSatisfy { abs($0 - $1 - 1) < 1e-6 })
+        await #expect(throws: AttentionError.self) { _ = try await engine.sinusoidalEncoding(length: 3, dim: 7, addTo: ones) }
+        await #expect(throws: AttentionError.self) { _ = try await engine.sinusoidalEncoding(length: -1, dim: 7) }
     }
 
     @Test func extremeButFiniteScoresStayFinite() async throws {

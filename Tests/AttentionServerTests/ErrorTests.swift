@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func unknownPathIs404() async throws {
-        try await makeApplication().test(.router) { client in
+        _ = try await makeApplication().test(.router) { client in
             expectProblem(try await client.execute(uri: "/v2/nothing", method: .get), 404)
         }
     }
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func raggedRowsAre422AtTheOddRow() async throws {
-        try await makeApplication().test(.router) { client in
+        _ = try await makeApplication().test(.router) { client in
             expectProblem(try await post(client, "/v1/attention", with(["key": [[1.0, 0.0], [0.0, 1.0], [3.0]]])), 422,
                           pointer: "/key/2", detailContains: "ragged")
         }
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func causalAlignmentNeedsCausal() async throws {
-        try await makeApplication().test(.router) { client in
+        _ = try await makeApplication().test(.router) { client in
             expectProblem(try await post(client, "/v1/attention", with(["causal_alignment": "bottom_right"])), 422, pointer: "/causal_alignment")
         }
     }

@@ -1,3 +1,4 @@
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -44,10 +45,13 @@ import Testing
         }
     }
 
-    @Test func shutdownTurnsReadinessFirstThenServesThenExits() async throws {
+    @Test func shutdownTurnsReadinessFirstThenFinishesInFlightWorkThenExits() async throws {
         let readiness = Readiness()
         let port = Mutex<Int?>(nil)
-        let app = makeApplication(readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
+        // One worker, kept busy, so that a request is still queued when shutdown begins.
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 4))
+        let big = try Tensor(shape: [4, 4096, 64], scalars: (0..<(4 * 4096 * 64)).map { Float($0 % 5) / 5 })
+        let app = makeApplication(engine: engine, readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let group = ServiceGroup(configuration: .init(
@@ -62,11 +66,22 @@ import Testing
             let livePort = try #require(bound)
             #expect(await probe(livePort, "/ready") == 200)
 
+            let busy = Task { try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(returnWeights: false)) }
+            for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            let inFlight = try RawConnection(port: livePort)
+            inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(Self.body.utf8.count)\r\n\r\n\(Self.body)")
+            for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            #expect(engine.status.queued == 1)
+
             await group.triggerGracefulShutdown()
             try await Task.sleep(for: .milliseconds(200))
             // Draining: not ready, still alive, still serving.
             #expect(await probe(livePort, "/ready") == 503)
             #expect(await probe(livePort, "/health") == 200)
+            // The request accepted before shutdown is answered in full.
+            let answer = await blocking { inFlight.read(until: "]]}") }
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+            _ = try await busy.value
             // The group then stops the listener and the engine, and returns without error.
             try await tasks.next()
             #expect(await probe(livePort, "/health") == nil)

@@ -1,4 +1,5 @@
 import CAttentionKernels
+import Foundation
 import CBLAS
 
 /// Where one head's rows live in a flat buffer: element (b, h, row, col) is at
@@ -48,7 +49,12 @@ struct AttentionCore: Sendable {
     let valueLayout: HeadLayout
     let outputLayout: HeadLayout
     let score: Score
-    let visibility: Visibility
+    /// Soft-capping c: scores become c · tanh(s / c) before masking.
+    let softcap: Float?
+    var visibility: Visibility
+    /// Luong local-p (eq. 10): weights are multiplied by exp(−(s − p_i)² / (2σ²)) after the
+    /// softmax, p_i the row's window center, σ this value.
+    var gaussianSigma: Double? = nil
     let mode: AttentionMode
     let weights: HeadWeights
 
@@ -84,13 +90,21 @@ struct AttentionCore: Sendable {
                                   output: o.baseAddress, weights: w.baseAddress, mask: mask, bias: bias)
             let blocks = (queryLength + Self.queryBlock - 1) / Self.queryBlock
             switch (mode, weights, score) {
-            case (.soft, .none, .scaledDot(let scale)):
+            case (.soft, .none, .scaledDot(let scale)) where gaussianSigma == nil:
                 context.forEach(batch * heads * blocks) { task in
                     // Under a causal mask later blocks see more keys: start them first, so the
                     // cheap ones fill the gaps at the end (longest-processing-time-first).
                     let (block, bh) = task.quotientAndRemainder(dividingBy: batch * heads)
                     let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
-                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers)
+                    streamBlock(b, h, queries: blockRange(blocks - 1 - block), scale: scale, buffers, skippingGlobalRows: true)
+                }
+                // Global queries see every key: each is its own block, with full-size tiles,
+                // overwriting what the first pass left in its row.
+                let globals = visibility.globalQueries.sorted()
+                context.forEach(batch * heads * globals.count) { task in
+                    let (bh, index) = task.quotientAndRemainder(dividingBy: globals.count)
+                    let (b, h) = bh.quotientAndRemainder(dividingBy: heads)
+                    streamBlock(b, h, queries: globals[index]..<globals[index] + 1, scale: scale, buffers, skippingGlobalRows: false)
                 }
             case (_, .average, _):
                 context.forEach(batch * blocks) { task in
@@ -121,7 +135,10 @@ struct AttentionCore: Sendable {
 
     // MARK: Streaming (no weights): tiles of keys and the online softmax
 
-    private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers) {
+    /// - Parameter skippingGlobalRows: choose tiles for the block's local rows only; its global
+    ///   rows are computed again, alone, afterwards.
+    private func streamBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float, _ buffers: Buffers,
+                             skippingGlobalRows: Bool) {
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
         let ldo = outputLayout.rowStride
@@ -132,17 +149,19 @@ struct AttentionCore: Sendable {
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
 
-            for span in keySpans(b, queries) {
+            for span in keySpans(b, queries, skippingGlobalRows: skippingGlobalRows) {
                 let tile = span.everyQuerySeesEveryKey ? Self.keyBlock : Self.edgeKeyBlock
                 for tileStart in stride(from: span.keys.lowerBound, to: span.keys.upperBound, by: tile) {
                     let keys = tileStart..<min(tileStart + tile, span.keys.upperBound)
-                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows : rowsSeeing(keys, b, queries)
+                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows
+                        : rowsSeeing(keys, b, queries, skippingGlobalRows: skippingGlobalRows)
                     guard !seeing.isEmpty else { continue }
                     let first = seeing.lowerBound, count = seeing.count, width = keys.count
                     sgemm(m: count, n: width, k: keyDim, alpha: scale,
                           q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
                           k + keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
                           scores, ldc: width)
+                    if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
                     if !span.everyQuerySeesEveryKey {
                         for row in seeing {
                             applyVisibility(scores + (row - first) * width, b, h, query: queries.lowerBound + row,
@@ -157,6 +176,10 @@ struct AttentionCore: Sendable {
                           beta: 1, o + first * ldo, ldc: ldo)
                 }
             }
+            if !visibility.globalKeys.isEmpty {
+                streamGlobalKeys(b, h, queries: queries, scale: scale, q: q, k: k, v: v, o: o,
+                                 rowMax: rowMax, rowSum: rowSum, factors: factors)
+            }
             for row in 0..<rows { factors[row] = rowSum[row] > 0 ? 1 / rowSum[row] : 0 }
             ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
         }
@@ -164,23 +187,36 @@ struct AttentionCore: Sendable {
 
     /// The keys a block of queries may see, split into the span every query sees whole
     /// (big tiles, no masking) and the edges only some queries see (small tiles, masked).
-    private func keySpans(_ b: Int, _ queries: Range<Int>) -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
-        // Interval bounds grow with the query index, so the first and last rows bound them.
-        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
-        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
-        let union = first.lowerBound..<max(first.lowerBound, last.upperBound)
-        let common = last.lowerBound..<max(last.lowerBound, first.upperBound)
+    private func keySpans(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
+        -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
+        let (union, common) = keyBounds(b, queries, skippingGlobalRows: skippingGlobalRows)
         guard !common.isEmpty else { return [(union, false)] }
         let shared = !visibility.hasElementwiseTerms
         return [(union.lowerBound..<common.lowerBound, false), (common, shared), (common.upperBound..<union.upperBound, false)]
             .filter { !$0.0.isEmpty }
     }
 
-    /// The rows of the block (relative to its start) whose interval meets `keys`: contiguous,
-    /// because interval bounds grow with the query index.
-    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>) -> Range<Int> {
+    /// The keys some query of the block sees (union of the row intervals) and the keys every
+    /// query sees (their intersection, possibly empty).
+    private func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
+        -> (union: Range<Int>, common: Range<Int>) {
+        var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
+        for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
+            let range = visibility.keyRange(batch: b, query: query)
+            low = min(low, range.lowerBound)
+            high = max(high, range.upperBound)
+            commonLow = max(commonLow, range.lowerBound)
+            commonHigh = min(commonHigh, range.upperBound)
+        }
+        guard low <= high else { return (0..<0, 0..<0) }  // every row skipped
+        return (low..<max(low, high), commonLow..<max(commonLow, commonHigh))
+    }
+
+    /// The first to the last row of the block (relative to its start) whose interval meets
+    /// `keys`; rows between them that do not are masked.
+    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> Range<Int> {
         var first = queries.count, end = 0
-        for row in 0..<queries.count {
+        for row in 0..<queries.count where !(skippingGlobalRows && visibility.globalQueries.contains(queries.lowerBound + row)) {
             let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
             if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
                 first = min(first, row)
@@ -188,6 +224,36 @@ struct AttentionCore: Sendable {
             }
         }
         return first < end ? first..<end : 0..<0
+    }
+
+    /// The global keys beyond each row's window, as one gathered tile through the online softmax.
+    private func streamGlobalKeys(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float,
+                                  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                  o: UnsafeMutablePointer<Float>, rowMax: UnsafeMutablePointer<Float>,
+                                  rowSum: UnsafeMutablePointer<Float>, factors: UnsafeMutablePointer<Float>) {
+        let globals = visibility.globalKeys, count = globals.count, rows = queries.count
+        withScratch(count * (keyDim + valueDim) + rows * count) { scratch in
+            let keys = scratch, values = scratch + count * keyDim, scores = values + count * valueDim
+            for (t, key) in globals.enumerated() {
+                (keys + t * keyDim).update(from: k + key * keyLayout.rowStride, count: keyDim)
+                (values + t * valueDim).update(from: v + key * valueLayout.rowStride, count: valueDim)
+            }
+            sgemm(m: rows, n: count, k: keyDim, alpha: scale, q, lda: queryLayout.rowStride,
+                  keys, ldb: keyDim, transposeB: true, scores, ldc: count)
+            if let softcap { ak_softcap_rows(scores, Int32(rows), Int32(count), count, softcap) }
+            for row in 0..<rows {
+                let query = queries.lowerBound + row
+                let window = visibility.keyRange(batch: b, query: query)
+                for (t, key) in globals.enumerated() {
+                    let term = visibility.globalKeyTerm(batch: b, head: h, query: query, key: key, window: window)
+                    scores[row * count + t] = term.map { scores[row * count + t] + $0 } ?? -.infinity
+                }
+            }
+            let ldo = outputLayout.rowStride
+            ak_online_softmax_rows(scores, Int32(rows), Int32(count), count, rowMax, rowSum, factors)
+            ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
+            sgemm(m: rows, n: valueDim, k: count, scores, lda: count, values, ldb: valueDim, beta: 1, o, ldc: ldo)
+        }
     }
 
     // MARK: Materialised weights
@@ -198,9 +264,8 @@ struct AttentionCore: Sendable {
                                   into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
-        let first = visibility.keyRange(batch: b, query: queries.lowerBound)
-        let last = visibility.keyRange(batch: b, query: queries.upperBound - 1)
-        let seen = first.lowerBound..<max(first.lowerBound, last.upperBound)
+        // Global keys can lie anywhere: then the whole row is scored.
+        let seen = visibility.globalKeys.isEmpty ? keyBounds(b, queries).union : 0..<keyLength
 
         // Only the keys some row sees are scored; the rest are masked below.
         switch score {
@@ -217,16 +282,33 @@ struct AttentionCore: Sendable {
                 }
             }
         }
+        if let softcap { ak_softcap_rows(weights + seen.lowerBound, Int32(rows), Int32(seen.count), keyLength, softcap) }
+        let globals = visibility.globalKeys
+        var saved = [Float](repeating: 0, count: globals.count)
         for row in 0..<rows {
-            let keys = visibility.keyRange(batch: b, query: queries.lowerBound + row)
-            if visibility.hasElementwiseTerms || keys != 0..<keyLength {
-                applyVisibility(weights + row * keyLength, b, h, query: queries.lowerBound + row,
-                                keys: 0..<keyLength, buffers)
+            let query = queries.lowerBound + row, line = weights + row * keyLength
+            let window = visibility.keyRange(batch: b, query: query)
+            guard visibility.hasElementwiseTerms || window != 0..<keyLength else { continue }
+            for (t, key) in globals.enumerated() { saved[t] = line[key] }
+            applyVisibility(line, b, h, query: query, keys: 0..<keyLength, buffers)
+            for (t, key) in globals.enumerated() {
+                if let term = visibility.globalKeyTerm(batch: b, head: h, query: query, key: key, window: window) {
+                    line[key] = saved[t] + term
+                }
             }
         }
         switch mode {
         case .soft: ak_softmax_rows(weights, Int32(rows), Int32(keyLength), keyLength)
         case .hard: for row in 0..<rows { _ = ak_hardmax_row(weights + row * keyLength, Int32(keyLength)) }
+        }
+        if let sigma = gaussianSigma, let centers = visibility.windowCenters?.centers {
+            for row in 0..<rows {
+                let query = queries.lowerBound + row, center = centers[b * queryLength + query]
+                for key in visibility.keyRange(batch: b, query: query) {
+                    let distance = Double(key) - center
+                    weights[row * keyLength + key] *= Float(exp(-distance * distance / (2 * sigma * sigma)))
+                }
+            }
         }
         sgemm(m: rows, n: valueDim, k: seen.count, weights + seen.lowerBound, lda: keyLength,
               v + seen.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
@@ -276,7 +358,8 @@ struct AttentionCore: Sendable {
             biasStride = bb.keyStride
         }
         ak_mask_row(scores, Int32(keys.count), Int32(range.lowerBound - keys.lowerBound),
-                    Int32(range.upperBound - keys.lowerBound), mask, maskStride, bias, biasStride)
+                    Int32(range.upperBound - keys.lowerBound), mask, maskStride, bias, biasStride,
+                    visibility.alibiSlopes?[h] ?? 0, query - keys.lowerBound)
     }
 
     private func withMaskAndBias(_ body: (UnsafePointer<Bool>?, UnsafePointer<Float>?) -> Void) {

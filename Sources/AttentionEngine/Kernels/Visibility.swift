@@ -50,11 +50,20 @@ struct Visibility: Sendable {
     let keyLengths: [Int]?
     let mask: Broadcast<Bool>?
     let bias: Broadcast<Float>?
+    /// ALiBi: query head h adds −alibiSlopes[h]·|i − j| to its scores.
+    let alibiSlopes: [Float]?
+    /// Queries that ignore the window (global tokens < L).
+    let globalQueries: Set<Int>
+    /// Keys every query may see beyond its window (global tokens < S), ascending; empty without a window.
+    let globalKeys: [Int]
+    /// Luong local-p: query i of batch b sees keys s with |s − centers[b·L + i]| ≤ halfWidth.
+    var windowCenters: (centers: [Double], halfWidth: Double)?
 
     /// Validates `masking` for a problem with `batch` batches of `L` queries and `S` keys.
     /// `target` gives the scores' axes a mask or bias may broadcast to.
-    init(_ masking: Masking, bias: Tensor?, batch: Int, queryLength: Int, keyLength: Int,
+    init(_ masking: Masking, bias: Tensor?, alibiSlopes: [Float]? = nil, batch: Int, queryLength: Int, keyLength: Int,
          target: [(ScoreAxis, Int)]) throws(AttentionError) {
+        self.alibiSlopes = alibiSlopes
         self.queryLength = queryLength
         self.keyLength = keyLength
         switch masking.causal {
@@ -81,6 +90,13 @@ struct Visibility: Sendable {
             }
         }
         keyLengths = masking.keyLengths
+        let globals = Set(masking.globalTokens ?? [])
+        if let bad = masking.globalTokens?.firstIndex(where: { $0 < 0 || $0 >= max(queryLength, keyLength) }) {
+            throw .invalid("global_tokens", "must be token indices in 0..<\(max(queryLength, keyLength)), got \(masking.globalTokens![bad])", index: [bad])
+        }
+        // Without a window every key is already in reach: global tokens change nothing.
+        globalQueries = window == nil ? [] : globals.filter { $0 < queryLength }
+        globalKeys = window == nil ? [] : globals.filter { $0 < keyLength }.sorted()
         if let mask = masking.mask {
             self.mask = try Broadcast(mask.values, shape: mask.shape, field: "mask", target: target)
         } else {
@@ -95,19 +111,50 @@ struct Visibility: Sendable {
     }
 
     /// True when some key of a row is hidden by something other than its interval, or biased.
-    var hasElementwiseTerms: Bool { mask != nil || bias != nil }
+    var hasElementwiseTerms: Bool { mask != nil || bias != nil || alibiSlopes != nil }
 
-    /// The keys query `query` of batch `batch` may see by the interval constraints.
+    /// The keys query `query` of batch `batch` may see by the interval constraints
+    /// (a global query ignores the window).
     @inline(__always)
     func keyRange(batch: Int, query: Int) -> Range<Int> {
         var low = 0, high = keyLength
         if let causalOffset { high = min(high, query + causalOffset + 1) }
-        if let window {
+        if let window, globalQueries.isEmpty || !globalQueries.contains(query) {
             low = max(low, query - window.left)
             high = min(high, query + window.right + 1)
         }
         if let keyLengths { high = min(high, keyLengths[batch]) }
+        if let local = windowCenters {
+            let center = local.centers[batch * queryLength + query]
+            low = max(low, Int((center - local.halfWidth).rounded(.up)))
+            high = min(high, Int((center + local.halfWidth).rounded(.down)) + 1)
+        }
         low = min(low, keyLength)  // a window can start past the last key when L > S
         return low..<max(low, high)
+    }
+}
+
+extension Visibility {
+    /// The keys the causal and key-length constraints leave to query `query` (no window).
+    func outerRange(batch: Int, query: Int) -> Range<Int> {
+        var high = keyLength
+        if let causalOffset { high = min(high, query + causalOffset + 1) }
+        if let keyLengths { high = min(high, keyLengths[batch]) }
+        return 0..<max(0, high)
+    }
+
+    /// For a global key `key` beyond the window of a non-global query: the bias and ALiBi terms
+    /// to add to its score, or nil when causal, key length or the mask hide it (or the window
+    /// already holds it, so it is not counted twice).
+    func globalKeyTerm(batch: Int, head: Int, query: Int, key: Int, window range: Range<Int>) -> Float? {
+        guard !globalQueries.contains(query), !range.contains(key),
+              outerRange(batch: batch, query: query).contains(key) else { return nil }
+        if let mask, !mask.values[mask.rowOffset(batch: batch, head: head, query: query) + key * mask.keyStride] {
+            return nil
+        }
+        var term: Float = 0
+        if let bias { term += bias.values[bias.rowOffset(batch: batch, head: head, query: query) + key * bias.keyStride] }
+        if let alibiSlopes { term -= alibiSlopes[head] * Float(abs(query - key)) }
+        return term
     }
 }

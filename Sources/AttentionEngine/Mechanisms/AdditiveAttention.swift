@@ -105,7 +105,7 @@ enum Additive {
             key: [], keyLayout: .separateHeads(heads: 1, rows: keyLength, width: hidden),
             value: value.scalars, valueLayout: .separateHeads(heads: 1, rows: keyLength, width: valueDim),
             outputLayout: .separateHeads(heads: 1, rows: queryLength, width: valueDim),
-            score: .additive(v: input.v.scalars), visibility: visibility, mode: options.mode,
+            score: .additive(v: input.v.scalars), softcap: nil, visibility: visibility, mode: options.mode,
             weights: options.returnWeights ? .perHead : .none)
         let lead = Array(query.shape.dropLast(2))
         return Prepared(input: input, core: core, batch: batch, queryLength: queryLength, keyLength: keyLength,

@@ -74,11 +74,15 @@ public struct MultiHeadAttentionOptions: Sendable {
     /// `mask` is broadcastable to `[B, L, S]` (shared by the heads) or `[B, H, L, S]`.
     public var masking: Masking
     public var weights: HeadWeights
+    /// RoPE (on the projected queries and keys, per head), ALiBi slopes, soft-capping.
+    public var positions: PositionTerms
 
-    public init(scale: Float? = nil, masking: Masking = .none, weights: HeadWeights = .average) {
+    public init(scale: Float? = nil, masking: Masking = .none, weights: HeadWeights = .average,
+                positions: PositionTerms = .init()) {
         self.scale = scale
         self.masking = masking
         self.weights = weights
+        self.positions = positions
     }
 }
 
@@ -91,6 +95,7 @@ enum MultiHead {
         let core: AttentionCore
         let batch: Int, queryLength: Int, keyLength: Int
         let outputShape: [Int], weightsShape: [Int]
+        let rope: RotaryEmbedding?
 
         func run(on context: ParallelContext) -> AttentionResult {
             let p = input.projections
@@ -100,6 +105,12 @@ enum MultiHead {
             core.query = project(input.query.scalars, rows: batch * queryLength, p.wQ, bias: p.bQ, on: context)
             core.key = project(keySource.scalars, rows: batch * keyLength, p.wK, bias: p.bK, on: context)
             core.value = project(valueSource.scalars, rows: batch * keyLength, p.wV, bias: p.bV, on: context)
+            if let rope {
+                rope.rotate(&core.query, layout: core.queryLayout, batch: batch, heads: core.heads,
+                            rows: queryLength, width: core.keyDim, firstPosition: rope.offset)
+                rope.rotate(&core.key, layout: core.keyLayout, batch: batch, heads: core.kvHeads,
+                            rows: keyLength, width: core.keyDim, firstPosition: 0)
+            }
             let (heads, weights) = core.run(on: context)
             let output = p.wO.map { project(heads, rows: batch * queryLength, $0, bias: p.bO, on: context) } ?? heads
             return AttentionResult(output, outputShape, weights, weightsShape)
@@ -166,7 +177,11 @@ enum MultiHead {
         try Magnitude.check(qBound, "w_q", "a projected query")
         try Magnitude.check(kBound, "w_k", "a projected key")
         try Magnitude.check(vBound * Double(keyLength), "w_v", "an attention sum of projected values")
-        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * qBound * kBound, "query", "a score")
+        try options.positions.validate(heads: heads, width: keyDim, queryLength: queryLength, keyLength: keyLength,
+                                       widthField: "w_q")
+        let rotation = options.positions.rope == nil ? 1.0 : 2.0
+        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * qBound * kBound * rotation
+                            + options.positions.alibiBound(queryLength: queryLength, keyLength: keyLength), "query", "a score")
         if let wO = p.wO {
             try Magnitude.check(Magnitude.ofProjection(input: vBound, weight: wO, bias: p.bO), "w_o", "an output")
         }
@@ -175,7 +190,7 @@ enum MultiHead {
         let sharedByHeads = withHeads.filter { $0.0 != .head }
         var target = Array(sharedByHeads.suffix(rank))
         if let mask = options.masking.mask, mask.rank == rank + 1 { target = Array(withHeads.suffix(rank + 1)) }
-        let visibility = try Visibility(options.masking, bias: nil, batch: batch,
+        let visibility = try Visibility(options.masking, bias: nil, alibiSlopes: options.positions.alibiSlopes, batch: batch,
                                         queryLength: queryLength, keyLength: keyLength, target: target)
 
         let core = AttentionCore(
@@ -185,11 +200,13 @@ enum MultiHead {
             key: [], keyLayout: .sideBySide(heads: kvHeads, rows: keyLength, width: keyDim),
             value: [], valueLayout: .sideBySide(heads: kvHeads, rows: keyLength, width: valueDim),
             outputLayout: .sideBySide(heads: heads, rows: queryLength, width: valueDim),
-            score: .scaledDot(scale), visibility: visibility, mode: .soft, weights: options.weights)
+            score: .scaledDot(scale), softcap: options.positions.softcap, visibility: visibility, mode: .soft,
+            weights: options.weights)
         let lead = rank == 3 ? [batch] : []
         let outputWidth = p.wO?.shape[1] ?? heads * valueDim
         let weightsShape = options.weights == .perHead ? lead + [heads, queryLength, keyLength] : lead + [queryLength, keyLength]
         return Prepared(input: input, core: core, batch: batch, queryLength: queryLength, keyLength: keyLength,
-                        outputShape: lead + [queryLength, outputWidth], weightsShape: weightsShape)
+                        outputShape: lead + [queryLength, outputWidth], weightsShape: weightsShape,
+                        rope: options.positions.rope)
     }
 }

@@ -10,14 +10,17 @@ public struct DotProductAttentionOptions: Sendable {
     public var mode: AttentionMode
     /// When false the `[.., L, S]` weights are never materialised (the O(L·d) memory path).
     public var returnWeights: Bool
+    /// The position terms: RoPE on queries and keys, ALiBi slopes, soft-capping.
+    public var positions: PositionTerms
 
     public init(scale: Float? = nil, masking: Masking = .none, bias: Tensor? = nil,
-                mode: AttentionMode = .soft, returnWeights: Bool = true) {
+                mode: AttentionMode = .soft, returnWeights: Bool = true, positions: PositionTerms = .init()) {
         self.scale = scale
         self.masking = masking
         self.bias = bias
         self.mode = mode
         self.returnWeights = returnWeights
+        self.positions = positions
     }
 }
 
@@ -29,7 +32,17 @@ enum ScaledDotProduct {
         let outputShape: [Int]
         let weightsShape: [Int]
 
+        /// RoPE to apply to queries and keys before attending.
+        var rope: RotaryEmbedding?
+
         func run(on context: ParallelContext) -> AttentionResult {
+            var core = self.core
+            if let rope {
+                rope.rotate(&core.query, layout: core.queryLayout, batch: core.batch, heads: core.heads,
+                            rows: core.queryLength, width: core.keyDim, firstPosition: rope.offset)
+                rope.rotate(&core.key, layout: core.keyLayout, batch: core.batch, heads: core.kvHeads,
+                            rows: core.keyLength, width: core.keyDim, firstPosition: 0)
+            }
             let (output, weights) = core.run(on: context)
             return AttentionResult(output, outputShape, weights, weightsShape)
         }
@@ -70,10 +83,15 @@ enum ScaledDotProduct {
         var scoreAxes: [(ScoreAxis, Int)] = [(.query, queryLength), (.key, keyLength)]
         if rank == 4 { scoreAxes.insert((.head, heads), at: 0) }
         if rank >= 3 { scoreAxes.insert((.batch, batch), at: 0) }
-        let visibility = try Visibility(options.masking, bias: options.bias, batch: batch,
+        try options.positions.validate(heads: heads, width: keyDim, queryLength: queryLength, keyLength: keyLength,
+                                       widthField: "query")
+        let visibility = try Visibility(options.masking, bias: options.bias, alibiSlopes: options.positions.alibiSlopes, batch: batch,
                                         queryLength: queryLength, keyLength: keyLength, target: scoreAxes)
-        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * Magnitude.of(query) * Magnitude.of(key)
-                            + Magnitude.of(options.bias), "query", "a score")
+        // RoPE rotates pairs: a component can grow by up to √2.
+        let rotation = options.positions.rope == nil ? 1.0 : 2.0
+        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * Magnitude.of(query) * Magnitude.of(key) * rotation
+                            + Magnitude.of(options.bias) + options.positions.alibiBound(queryLength: queryLength, keyLength: keyLength),
+                            "query", "a score")
         try Magnitude.check(Double(keyLength) * Magnitude.of(value), "value", "an attention sum")
 
         let core = AttentionCore(
@@ -83,10 +101,11 @@ enum ScaledDotProduct {
             key: key.scalars, keyLayout: .separateHeads(heads: kvHeads, rows: keyLength, width: keyDim),
             value: value.scalars, valueLayout: .separateHeads(heads: kvHeads, rows: keyLength, width: valueDim),
             outputLayout: .separateHeads(heads: heads, rows: queryLength, width: valueDim),
-            score: .scaledDot(scale), visibility: visibility, mode: options.mode,
+            score: .scaledDot(scale), softcap: options.positions.softcap, visibility: visibility, mode: options.mode,
             weights: options.returnWeights ? .perHead : .none)
         return Prepared(core: core,
                         outputShape: Array(query.shape.dropLast()) + [valueDim],
-                        weightsShape: Array(query.shape.dropLast(2)) + [queryLength, keyLength])
+                        weightsShape: Array(query.shape.dropLast(2)) + [queryLength, keyLength],
+                        rope: options.positions.rope)
     }
 }

@@ -51,10 +51,10 @@ public struct BoolTensor: Sendable, Equatable {
     }
 }
 
-/// Shape arithmetic shared by validation and the kernels.
-enum Shape {
+/// Shape arithmetic shared by validation, the kernels and the engine's callers.
+public enum Shape {
     /// The product of the dimensions, or nil when one is negative or the product overflows.
-    static func elementCount(_ shape: [Int]) -> Int? {
+    public static func elementCount(_ shape: [Int]) -> Int? {
         var count = 1
         for dimension in shape {
             guard dimension >= 0 else { return nil }
@@ -66,12 +66,12 @@ enum Shape {
     }
 
     /// `[2, 3, 4]` as people write it.
-    static func describe(_ shape: [Int]) -> String {
+    public static func describe(_ shape: [Int]) -> String {
         "[" + shape.map(String.init).joined(separator: ", ") + "]"
     }
 
     /// The row-major multi-index of flat position `flat` in `shape`.
-    static func index(ofFlat flat: Int, in shape: [Int]) -> [Int] {
+    public static func index(ofFlat flat: Int, in shape: [Int]) -> [Int] {
         var rest = flat
         var index = [Int](repeating: 0, count: shape.count)
         for axis in shape.indices.reversed() where shape[axis] > 0 {

@@ -1,21 +1,16 @@
+import CAttentionKernels
+
 /// Checks shared by every mechanism's validation.
 enum Validate {
     /// Throws `.nonFinite` naming the first NaN or infinite element of `tensor`.
     static func finite(_ tensor: Tensor, _ field: String) throws(AttentionError) {
-        let firstBad: Int? = tensor.scalars.withUnsafeBufferPointer { buffer in
-            // Summing `x * 0` is NaN exactly when some x is NaN or ±inf: one fast pass, then a search.
-            var probe: Float = 0
-            for x in buffer { probe += x * 0 }
-            guard !probe.isFinite else { return nil }
-            return buffer.firstIndex { !$0.isFinite }
-        }
-        if let flat = firstBad {
-            let index = Shape.index(ofFlat: flat, in: tensor.shape)
-            let value = tensor.scalars[flat]
-            throw AttentionError(
-                kind: .nonFinite, field: field, index: index,
-                message: "`\(field)` has a non-finite value (\(value)) at index \(Shape.describe(index))")
-        }
+        guard Magnitude.bits(tensor) >= Magnitude.nonFiniteBits else { return }
+        // Rare: find which element, for the error message.
+        guard let flat = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return }
+        let index = Shape.index(ofFlat: flat, in: tensor.shape)
+        throw AttentionError(
+            kind: .nonFinite, field: field, index: index,
+            message: "`\(field)` has a non-finite value (\(tensor.scalars[flat])) at index \(Shape.describe(index))")
     }
 
     static func finite(_ tensor: Tensor?, _ field: String) throws(AttentionError) {
@@ -51,13 +46,20 @@ enum Validate {
 /// promises finite outputs for finite inputs, so inputs large enough to overflow a score
 /// or an accumulator are refused up front instead of producing inf or NaN.
 enum Magnitude {
-    /// Largest |x| in the tensor, 0 for nil or empty.
+    /// Largest |x| in the tensor, 0 for nil or empty; infinite when some element is not finite.
     static func of(_ tensor: Tensor?) -> Double {
         guard let tensor else { return 0 }
-        var largest: Float = 0
-        for x in tensor.scalars { largest = max(largest, abs(x)) }
-        return Double(largest)
+        let bits = Magnitude.bits(tensor)
+        return bits >= nonFiniteBits ? .infinity : Double(Float(bitPattern: bits))
     }
+
+    /// The bit pattern of the largest |x| (one vectorised pass; see `ak_max_abs_bits`).
+    static func bits(_ tensor: Tensor) -> UInt32 {
+        tensor.scalars.withUnsafeBufferPointer { ak_max_abs_bits($0.baseAddress, $0.count) }
+    }
+
+    /// The bit pattern of +inf: anything at or above it is ±inf or NaN.
+    static let nonFiniteBits = Float.infinity.bitPattern
 
     /// A bound on |x·W + b| for rows of x with `inner` features.
     static func ofProjection(input: Double, weight: Tensor, bias: Tensor?) -> Double {

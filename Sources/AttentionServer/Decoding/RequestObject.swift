@@ -151,12 +151,11 @@ struct RequestObject {
     }
 
     private func checkShape(_ shape: [Int], name: String, ranks: ClosedRange<Int>, shapes: String) throws(Problem) {
-        let at = pointer.appending(name).description
         guard ranks.contains(shape.count) else {
-            throw Problem(.invalidRequest, detail: "`\(name)` must be \(shapes), got shape \(Self.describe(shape)).", pointer: at)
+            throw invalid(name, "`\(name)` must be \(shapes), got shape \(Self.describe(shape)).")
         }
         guard !shape.contains(0) else {
-            throw Problem(.invalidRequest, detail: "`\(name)` must not be empty, got shape \(Self.describe(shape)).", pointer: at)
+            throw invalid(name, "`\(name)` must not be empty, got shape \(Self.describe(shape)).")
         }
     }
 

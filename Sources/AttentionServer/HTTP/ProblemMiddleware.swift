@@ -13,6 +13,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return problem.response()
+        } catch is CancellationError {
+            // Only shutdown cancels a handler from outside (deadlines and departed clients
+            // are reported above): tell the client to go elsewhere.
+            return Problem(.shuttingDown, detail: "The server is shutting down; the request was not completed.",
+                           headers: [.retryAfter: "1"]).response()
         } catch is RequestScope.ClientGone {
             // Nobody will read this; the status (nginx's "client closed request") is for the log and metrics.
             return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))

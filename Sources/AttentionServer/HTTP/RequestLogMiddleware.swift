@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// One log line and one metrics count per request, and the request id: the client's
 /// `X-Request-ID` when it sent a usable one, else a fresh one, echoed in the response.
@@ -42,10 +43,17 @@ struct RequestLogMiddleware: RouterMiddleware {
         if let supplied, (1...128).contains(supplied.utf8.count), supplied.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
             return supplied
         }
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        // A random per-process prefix and a counter: unique across restarts and replicas
+        // with overwhelming probability, without a system call per request.
+        return processPrefix + hex(counter.add(1, ordering: .relaxed).newValue)
     }
+
+    private static let processPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return hex(generator.next())
+    }()
+
+    private static let counter = Atomic<UInt64>(0)
 
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

@@ -114,7 +114,8 @@ private final class DeadlineSweeper: Sendable {
 
     private func sweep() {
         let now = ContinuousClock.now
-        let expired = entries.withLock { entries in
+        let expired = entries.withLock { entries -> [RequestScope.Canceller] in
+            guard entries.values.contains(where: { $0.deadline <= now }) else { return [] }
             let expired = entries.filter { $0.value.deadline <= now }
             for key in expired.keys { entries.removeValue(forKey: key) }
             return expired.values.map(\.scope)

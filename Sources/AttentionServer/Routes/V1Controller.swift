@@ -49,6 +49,8 @@ struct V1Controller {
                 computed = try await job.run(on: engine, admission: admission)
             } catch let error as AttentionError {
                 throw Self.problem(error)
+            } catch let error as EngineError {
+                throw engineProblem(error)
             }
             let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) { ResultEncoder.encode(computed.result) }
             return (encoded, computed.timing)
@@ -63,15 +65,20 @@ struct V1Controller {
         do {
             return try engine.admit()
         } catch {
-            let retryAfter: HTTPFields = [.retryAfter: String(configuration.retryAfterSeconds)]
-            switch error {
-            case .overloaded(let capacity):
-                throw Problem(.overloaded,
-                              detail: "All \(capacity) places (--workers plus --queue-depth) are taken. Retry after the Retry-After delay.",
-                              headers: retryAfter)
-            case .shuttingDown:
-                throw Problem(.shuttingDown, detail: "The server is shutting down and takes no new work.", headers: retryAfter)
-            }
+            throw engineProblem(error)
+        }
+    }
+
+    /// 503 with `Retry-After`: the pool is full or stopping.
+    private func engineProblem(_ error: EngineError) -> Problem {
+        let retryAfter: HTTPFields = [.retryAfter: String(configuration.retryAfterSeconds)]
+        switch error {
+        case .overloaded(let capacity):
+            return Problem(.overloaded,
+                           detail: "All \(capacity) places (--workers plus --queue-depth) are taken. Retry after the Retry-After delay.",
+                           headers: retryAfter)
+        case .shuttingDown:
+            return Problem(.shuttingDown, detail: "The server is shutting down and takes no new work.", headers: retryAfter)
         }
     }
 

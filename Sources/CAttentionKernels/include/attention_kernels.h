@@ -20,10 +20,15 @@ void ak_online_softmax_rows(float *s, int rows, int cols, long ld,
 void ak_scale_rows(float *x, int rows, int cols, long ld, const float *factors);
 
 /// Applies the visibility of one row of scores: entries outside [lo, hi) or where
-/// `mask[j·mask_stride]` is false become -inf; `bias[j·bias_stride]` is added to the others.
-/// `mask` and `bias` may be NULL; a stride of 0 broadcasts one value.
+/// `mask[j·mask_stride]` is false become -inf; `bias[j·bias_stride]` is added to the others,
+/// and so is the ALiBi term −slope·|query − j| (Press et al. 2022), `query` being the row's
+/// position relative to entry 0. `mask` and `bias` may be NULL; a stride of 0 broadcasts one value.
 void ak_mask_row(float *s, int n, int lo, int hi,
-                 const bool *mask, long mask_stride, const float *bias, long bias_stride);
+                 const bool *mask, long mask_stride, const float *bias, long bias_stride,
+                 float alibi_slope, long query);
+
+/// Soft-capping (Gemma 2): s ← cap · tanh(s / cap) for each entry of the [rows, cols] tile.
+void ak_softcap_rows(float *s, int rows, int cols, long ld, float cap);
 
 /// Hard attention on one row: replaces `s` by the one-hot of its first maximum
 /// (all zeros if every entry is -inf). Returns that index, or -1.
@@ -34,6 +39,11 @@ int ak_hardmax_row(float *s, int n);
 void ak_additive_scores(const float *q, const float *keys, long ld, int n_keys, int hidden,
                         const float *v, float *scores);
 
+
+/// The largest |x| of `x[0..<n]` as its IEEE bit pattern (sign cleared): bit patterns of
+/// non-negative floats order as integers, and a result ≥ 0x7f800000 means some x is ±inf or NaN.
+/// One vectorised pass both checks finiteness and bounds magnitudes.
+unsigned ak_max_abs_bits(const float *x, long n);
 
 /// The instruction set whose kernels were chosen, for logs and benchmarks.
 const char *ak_instruction_set(void);

@@ -10,7 +10,7 @@ final class RawConnection {
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -29,7 +29,7 @@ final class RawConnection {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    /// Reads until `marker` has arrived, the peer closes, or 2 s pass; returns what arrived.
+    /// Reads until `marker` has arrived, the peer closes, or 10 s pass; returns what arrived.
     func read(until marker: String) -> String {
         var received = ""
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -55,5 +55,12 @@ extension RawConnection: @unchecked Sendable {}
 func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
+extension RawConnection {
+    /// Closes the connection from this side, as a client that gives up would.
+    func hangUp() {
+        shutdown(fd, Int32(SHUT_RDWR))
     }
 }
