@@ -83,7 +83,7 @@ struct V2Controller {
             connection: connections.watch(for: context.channel)
         ) {
             let received = try await BodyReader.collect(request, limit: limit)
-            let plan = try await codec.run(bytes: received.readableBytes) {
+            let plan = try await codec.run(bytes: InferenceRequest.parsingCost(of: received, headerLength: headerLength)) {
                 let body = try coding.decode(received, limit: limit)
                 return try InferencePlan(InferenceRequest.parse(body, headerLength: headerLength), model: model, budget: budget)
             }
@@ -93,7 +93,7 @@ struct V2Controller {
             } catch let error as AttentionError {
                 throw InferenceError.badRequest(error.message)
             }
-            let encoded = try await codec.run(bytes: InferenceResponse.estimatedSize(computed.result, plan.outputs)) {
+            let encoded = try await codec.run(bytes: InferenceResponse.encodingCost(computed.result, plan.outputs)) {
                 let response = InferenceResponse.encode(computed.result, plan: plan)
                 return (response, answerCoding.encode(response.body))
             }
