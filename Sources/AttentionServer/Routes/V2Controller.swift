@@ -8,7 +8,9 @@ import Hummingbird
 /// Inference takes the same path as v1 (admission before the body is read, the body
 /// bounded by `--max-body-bytes`, parsing and encoding on the codec threads, the deadline
 /// and the client's presence over all of it); only the formats differ. Errors are the
-/// protocol's `{"error": "…"}` (``InferenceError``), not v1's problem+json.
+/// protocol's `{"error": "…"}` (``InferenceError``), not v1's problem+json; a request that
+/// matches no route at all (an unknown path, a wrong method) still gets the service-wide
+/// 404/405 problem from ``ProblemMiddleware``, which answers before any controller.
 struct V2Controller {
     let engine: AttentionEngine
     let readiness: Readiness
