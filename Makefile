@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := libopenblas-dev pkg-config
+SYSTEM_PACKAGES := libopenblas-dev pkg-config zlib1g-dev
 
 .PHONY: help deps run test bench
 help:

@@ -8,7 +8,9 @@ import Hummingbird
 /// Inference takes the same path as v1 (admission before the body is read, the body
 /// bounded by `--max-body-bytes`, parsing and encoding on the codec threads, the deadline
 /// and the client's presence over all of it); only the formats differ. Errors are the
-/// protocol's `{"error": "…"}` (``InferenceError``), not v1's problem+json.
+/// protocol's `{"error": "…"}` (``InferenceError``), not v1's problem+json; a request that
+/// matches no route at all (an unknown path, a wrong method) still gets the service-wide
+/// 404/405 problem from ``ProblemMiddleware``, which answers before any controller.
 struct V2Controller {
     let engine: AttentionEngine
     let readiness: Readiness
@@ -83,7 +85,7 @@ struct V2Controller {
             connection: connections.watch(for: context.channel)
         ) {
             let received = try await BodyReader.collect(request, limit: limit)
-            let plan = try await codec.run(bytes: received.readableBytes) {
+            let plan = try await codec.run(bytes: InferenceRequest.parsingCost(of: received, headerLength: headerLength)) {
                 let body = try coding.decode(received, limit: limit)
                 return try InferencePlan(InferenceRequest.parse(body, headerLength: headerLength), model: model, budget: budget)
             }
@@ -93,7 +95,7 @@ struct V2Controller {
             } catch let error as AttentionError {
                 throw InferenceError.badRequest(error.message)
             }
-            let encoded = try await codec.run(bytes: InferenceResponse.estimatedSize(computed.result, plan.outputs)) {
+            let encoded = try await codec.run(bytes: InferenceResponse.encodingCost(computed.result, plan.outputs)) {
                 let response = InferenceResponse.encode(computed.result, plan: plan)
                 return (response, answerCoding.encode(response.body))
             }

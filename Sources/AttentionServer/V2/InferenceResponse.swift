@@ -71,6 +71,15 @@ enum InferenceResponse {
         #endif
     }
 
+    /// The work of encoding, in bytes of JSON for ``CodecPool``: binary outputs are copied
+    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed.
+    static func encodingCost(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
+        outputs.selected.reduce(256) { cost, output in
+            let count = (output.name == "weights" ? result.weights : result.output)?.scalars.count ?? 0
+            return cost + (output.binary ? 4 * count / InferenceRequest.binaryCostDivisor : 12 * count)
+        }
+    }
+
     /// About 12 bytes per element printed as JSON, 4 per binary element, plus the frame.
     static func estimatedSize(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
         outputs.selected.reduce(256) { size, output in

@@ -37,11 +37,6 @@ struct ModelInputs {
         }
     }
 
-    /// Whether the request has the input `name`.
-    func has(_ name: String) -> Bool {
-        tensors[name] != nil
-    }
-
     /// A float input as a tensor, or nil when absent.
     func tensor(_ name: String) -> Tensor? {
         guard let input = tensors[name], case .floats(let scalars) = input.values else { return nil }
