@@ -1,4 +1,4 @@
-import AttentionEngine
+@testable import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -50,7 +50,7 @@ import Testing
         let port = Mutex<Int?>(nil)
         // One worker, kept busy, so that a request is still queued when shutdown begins.
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 4))
-        let big = try Tensor(shape: [4, 4096, 64], scalars: (0..<(4 * 4096 * 64)).map { Float($0 % 5) / 5 })
+        let gate = DispatchSemaphore(value: 0)
         let app = makeApplication(engine: engine, readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
         var logger = Logger(label: "test")
         logger.logLevel = .error
@@ -64,9 +64,16 @@ import Testing
                 bound = port.withLock { $0 }
             }
             let livePort = try #require(bound)
-            #expect(await probe(livePort, "/ready") == 200)
+            var ready: Int?
+            for _ in 0..<200 where ready != 200 {
+                ready = await probe(livePort, "/ready")
+                if ready != 200 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(ready == 200)
 
-            let busy = Task { try await engine.scaledDotProduct(query: big, key: big, value: big, options: .init(returnWeights: false)) }
+            // The only worker waits on the gate until the drain has been observed.
+            let admission = try engine.admit()
+            let busy = Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
             for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
             let inFlight = try RawConnection(port: livePort)
             inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(Self.body.utf8.count)\r\n\r\n\(Self.body)")
@@ -78,6 +85,7 @@ import Testing
             // Draining: not ready, still alive, still serving.
             #expect(await probe(livePort, "/ready") == 503)
             #expect(await probe(livePort, "/health") == 200)
+            gate.signal()
             // The request accepted before shutdown is answered in full.
             let answer = await blocking { inFlight.read(until: "]]}") }
             #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
