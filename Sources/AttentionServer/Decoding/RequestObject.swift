@@ -102,9 +102,9 @@ struct RequestObject {
             throw TensorShapeDiagnosis.problem(for: value, field: name, at: at, leaf: .number, expected: "an array of numbers \(shapes)")
         }
         if let flat = array.firstOutOfFloatRange {
-            let index = Self.index(ofFlat: flat, in: array.shape)
+            let index = Shape.index(ofFlat: flat, in: array.shape)
             throw Problem(.invalidRequest,
-                          detail: "`\(name)` has a number at \(Self.describe(index)) beyond the range of a 32-bit float (±3.4028235e38).",
+                          detail: "`\(name)` has a number at \(Shape.describe(index)) beyond the range of a 32-bit float (±3.4028235e38).",
                           pointer: at.appending(index: index).description)
         }
         try checkShape(array.shape, name: name, ranks: ranks, shapes: shapes)
@@ -152,24 +152,10 @@ struct RequestObject {
 
     private func checkShape(_ shape: [Int], name: String, ranks: ClosedRange<Int>, shapes: String) throws(Problem) {
         guard ranks.contains(shape.count) else {
-            throw invalid(name, "`\(name)` must be \(shapes), got shape \(Self.describe(shape)).")
+            throw invalid(name, "`\(name)` must be \(shapes), got shape \(Shape.describe(shape)).")
         }
         guard !shape.contains(0) else {
-            throw invalid(name, "`\(name)` must not be empty, got shape \(Self.describe(shape)).")
+            throw invalid(name, "`\(name)` must not be empty, got shape \(Shape.describe(shape)).")
         }
-    }
-
-    static func describe(_ shape: [Int]) -> String {
-        "[" + shape.map(String.init).joined(separator: ", ") + "]"
-    }
-
-    static func index(ofFlat flat: Int, in shape: [Int]) -> [Int] {
-        var rest = flat
-        var index = [Int](repeating: 0, count: shape.count)
-        for axis in shape.indices.reversed() where shape[axis] > 0 {
-            index[axis] = rest % shape[axis]
-            rest /= shape[axis]
-        }
-        return index
     }
 }

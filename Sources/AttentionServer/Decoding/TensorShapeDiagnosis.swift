@@ -1,3 +1,4 @@
+import AttentionEngine
 import TensorJSON
 
 /// Explains why a JSON value is not the rectangular array a tensor field needs: the first
@@ -61,6 +62,6 @@ enum TensorShapeDiagnosis {
     }
 
     private static func describe(_ shape: [Int]) -> String {
-        shape.isEmpty ? "a single value" : "shape \(RequestObject.describe(shape))"
+        shape.isEmpty ? "a single value" : "shape \(Shape.describe(shape))"
     }
 }

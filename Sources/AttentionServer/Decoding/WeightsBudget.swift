@@ -1,3 +1,5 @@
+import AttentionEngine
+
 /// Counts the attention-weight elements a response would carry, before any compute, so
 /// that `--max-weights` is enforced without materialising them.
 struct WeightsBudget {
@@ -14,7 +16,7 @@ struct WeightsBudget {
         guard count > maxWeights else { return }
         throw Problem(
             .weightsTooLarge,
-            detail: "The attention weights would have \(count) elements (shape \(RequestObject.describe(dimensions))), more than --max-weights \(maxWeights). Pass \(disable) to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
+            detail: "The attention weights would have \(count) elements (shape \(Shape.describe(dimensions))), more than --max-weights \(maxWeights). Pass \(disable) to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
             pointer: "/return_weights")
     }
 }

@@ -1,3 +1,4 @@
+import AttentionEngine
 import NIOCore
 import TensorJSON
 
@@ -46,8 +47,8 @@ struct InputTensor: Sendable {
             throw .badRequest("Input '\(name)' has datatype '\(typeName)', which this service does not take; it takes \(known).")
         }
         let shape = try self.shape(object["shape"], input: name)
-        guard let count = elementCount(shape) else {
-            throw .badRequest("Input '\(name)' has shape \(describe(shape)), whose element count overflows.")
+        guard let count = Shape.elementCount(shape) else {
+            throw .badRequest("Input '\(name)' has shape \(Shape.describe(shape)), whose element count overflows.")
         }
         let binarySize = try self.binarySize(object["parameters"], input: name)
         let data = object["data"]
@@ -55,7 +56,7 @@ struct InputTensor: Sendable {
         case (let size?, nil):
             let (expected, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
             guard !overflow, expected == size else {
-                throw .badRequest("Input '\(name)' has shape \(describe(shape)) of \(typeName), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its binary_data_size is \(size).")
+                throw .badRequest("Input '\(name)' has shape \(Shape.describe(shape)) of \(typeName), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its binary_data_size is \(size).")
             }
         case (nil, nil):
             throw .badRequest("Input '\(name)' has neither `data` nor `parameters.binary_data_size`.")
@@ -103,20 +104,5 @@ struct InputTensor: Sendable {
             throw .badRequest("Input '\(input)' has binary_data_size \(size.kindDescription); it must be a non-negative integer.")
         }
         return Int(bytes)
-    }
-
-    /// The product of `shape`, or nil when it overflows.
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for dimension in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { return nil }
-            count = product
-        }
-        return count
-    }
-
-    static func describe(_ shape: [Int]) -> String {
-        "[" + shape.map(String.init).joined(separator: ", ") + "]"
     }
 }

@@ -30,10 +30,10 @@ struct ModelInputs {
             throw .badRequest("Input '\(input.name)' must be \(names), got \(input.datatype.rawValue).")
         }
         guard spec.ranks.contains(input.shape.count) else {
-            throw .badRequest("Input '\(input.name)' must have shape \(spec.shapes), got \(InputTensor.describe(input.shape)).")
+            throw .badRequest("Input '\(input.name)' must have shape \(spec.shapes), got \(Shape.describe(input.shape)).")
         }
         guard !input.shape.contains(0) else {
-            throw .badRequest("Input '\(input.name)' must not be empty, got shape \(InputTensor.describe(input.shape)).")
+            throw .badRequest("Input '\(input.name)' must not be empty, got shape \(Shape.describe(input.shape)).")
         }
     }
 
