@@ -9,29 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_EXAMPLES=${SCHEMATHESIS_EXAMPLES:-50}
-log=$(mktemp -t attention-e2e.XXXXXX.log)
 
 need() { python3 -c "import $1" 2>/dev/null || pip install -q "$2"; }
 need numpy 'numpy==2.4.6'
 need openapi_spec_validator 'openapi-spec-validator==0.9.0'
 command -v schemathesis >/dev/null || pip install -q 'schemathesis==4.32.5'
 
-echo "== build (release)"
-swift build -c release --product attention-server
-binary=$(swift build -c release --show-bin-path)/attention-server
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo "== start on 127.0.0.1:$port (log: $log)"
-"$binary" --host 127.0.0.1 --port "$port" --log-format json >"$log" 2>&1 &
-server=$!
-trap 'kill -9 $server 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break
-    kill -0 $server 2>/dev/null || { cat "$log"; echo "server exited early"; exit 1; }
-    sleep 0.1
-done
-curl -fs "http://127.0.0.1:$port/ready" >/dev/null || { cat "$log"; echo "server never became ready"; exit 1; }
+source scripts/e2e/server.sh
+start_server /ready
 "$binary" healthcheck --port "$port" && echo "ok   healthcheck subcommand"
 
 echo "== README examples"
@@ -48,15 +33,4 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$SCHEMATHESIS_EXAMPLES" --seed 20261121 --no-color
 
-echo "== SIGTERM"
-kill -TERM $server
-status=0
-wait $server || status=$?
-trap - EXIT
-if [ "$status" -ne 0 ]; then
-    tail -20 "$log"
-    echo "server exited with $status after SIGTERM"
-    exit 1
-fi
-grep -q '"status":"500"' "$log" && { echo "the server answered 500"; exit 1; }
-echo "ok   exit 0 after SIGTERM; e2e passed"
+stop_server e2e
