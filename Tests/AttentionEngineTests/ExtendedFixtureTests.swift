@@ -10,83 +10,7 @@ import Testing
 @Suite struct ExtendedFixtureTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
 
-    struct Case: @unchecked Sendable {  // immutable after loading
-        let file: String, name: String, mechanism: String
-        let inputs: [String: Any], options: [String: Any], expected: [String: Any]
-
-        var id: String { "\(file)/\(name)" }
-
-        static func tensor(_ entry: Any?, field: String) throws -> Tensor? {
-            guard let entry = entry as? [String: Any] else { return nil }
-            return try Tensor(shape: entry["shape"] as! [Int], scalars: (entry["data"] as! [Double]).map(Float.init), field: field)
-        }
-
-        func tensor(_ key: String) throws -> Tensor? { try Self.tensor(inputs[key], field: key) }
-
-        func required(_ key: String) throws -> Tensor {
-            guard let tensor = try tensor(key) else { throw FixtureError.missing(key) }
-            return tensor
-        }
-
-        func expectedValues(_ key: String) -> [Double]? { (expected[key] as? [String: Any])?["data"] as? [Double] }
-        func expectedShape(_ key: String) -> [Int]? { (expected[key] as? [String: Any])?["shape"] as? [Int] }
-
-        func masking(prefix: String = "") throws -> Masking {
-            var masking = Masking()
-            masking.causal = (options[prefix + "causal"] as? String).flatMap(CausalAlignment.init(rawValue:))
-            if let window = options[prefix + "window"] as? [Int] { masking.window = SlidingWindow(left: window[0], right: window[1]) }
-            masking.keyLengths = options[prefix + "key_lengths"] as? [Int]
-            if let mask = options[prefix + "mask"] as? [String: Any] {
-                masking.mask = try BoolTensor(shape: mask["shape"] as! [Int], values: mask["data"] as! [Bool])
-            }
-            masking.globalTokens = options[prefix + "global_tokens"] as? [Int]
-            return masking
-        }
-
-        var alibiSlopes: [Float]? { (options["alibi_slopes"] as? [Double])?.map(Float.init) }
-
-        var positionTerms: PositionTerms {
-            var terms = PositionTerms(alibiSlopes: alibiSlopes, softcap: (options["softcap"] as? Double).map(Float.init))
-            if let rope = options["rope"] as? [String: Any] {
-                terms.rope = RotaryEmbedding(base: rope["base"] as! Double,
-                                             layout: RotaryEmbedding.Layout(rawValue: rope["layout"] as! String)!,
-                                             offset: rope["offset"] as! Int)
-            }
-            return terms
-        }
-
-        func projections(_ prefix: String) throws -> MultiHeadProjections {
-            MultiHeadProjections(wQ: try required(prefix + "w_q"), wK: try required(prefix + "w_k"),
-                                 wV: try required(prefix + "w_v"), wO: try tensor(prefix + "w_o"),
-                                 bQ: try tensor(prefix + "b_q"), bK: try tensor(prefix + "b_k"),
-                                 bV: try tensor(prefix + "b_v"), bO: try tensor(prefix + "b_o"))
-        }
-
-        var feedForward: FeedForward {
-            get throws {
-                FeedForward(w1: try required("w_1"), b1: try tensor("b_1"), w2: try required("w_2"), b2: try tensor("b_2"),
-                            activation: FeedForward.Activation(rawValue: options["activation"] as! String)!)
-            }
-        }
-
-        func norm(_ n: Int) throws -> LayerNorm {
-            LayerNorm(gamma: try required("ln\(n)_gamma"), beta: try required("ln\(n)_beta"))
-        }
-    }
-
-    static let cases: [Case] = {
-        let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("extended")
-        let files = try! FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        return files.flatMap { url -> [Case] in
-            let document = try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            return (document["cases"] as! [[String: Any]]).map {
-                Case(file: url.lastPathComponent, name: $0["name"] as! String, mechanism: $0["mechanism"] as! String,
-                     inputs: $0["inputs"] as! [String: Any], options: $0["options"] as! [String: Any],
-                     expected: $0["expected"] as! [String: Any])
-            }
-        }
-    }()
+    static let cases = FixtureCase.load("extended")
 
     @Test func everyExtendedFixtureFileIsRead() {
         #expect(Set(Self.cases.map(\.file)) == ["alibi.json", "hybrid_global_local.json", "luong_local.json", "rope.json",
@@ -106,7 +30,7 @@ import Testing
     }
 
     /// Compares `actual` with the fixture's `key`, when the fixture has one.
-    func check(_ fixture: Case, _ key: String, _ actual: Tensor?, path: String = "") {
+    func check(_ fixture: FixtureCase, _ key: String, _ actual: Tensor?, path: String = "") {
         guard let expected = fixture.expectedValues(key) else { return }
         guard let actual else {
             Issue.record("\(fixture.id) \(path): no \(key) returned")
@@ -126,7 +50,7 @@ import Testing
             for returnWeights in [true, false] {
                 let options = DotProductAttentionOptions(scale: (fixture.options["scale"] as? Double).map(Float.init),
                                                          masking: try fixture.masking(),
-                                                         bias: try Case.tensor(fixture.options["bias"], field: "bias"),
+                                                         bias: try FixtureCase.tensor(fixture.options["bias"], field: "bias"),
                                                          returnWeights: returnWeights, positions: fixture.positionTerms)
                 let result = try await engine.scaledDotProduct(query: try fixture.required("query"), key: try fixture.required("key"),
                                                                value: try fixture.required("value"), options: options)

@@ -4,61 +4,10 @@ import Testing
 
 /// Golden vectors from JAX (`jax.nn.dot_product_attention`) and Keras 3 (`MultiHeadAttention`,
 /// `GroupQueryAttention`, `Attention`, `AdditiveAttention`), made by scripts/make_fixtures.py.
-enum FixtureError: Error { case missing(String) }
-
 @Suite struct GoldenFixtureTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
 
-    struct Case: @unchecked Sendable {  // immutable after loading
-        let file: String, name: String, mechanism: String
-        let inputs: [String: Any], options: [String: Any], expected: [String: Any]
-
-        func tensor(_ key: String) throws -> Tensor? {
-            guard let entry = inputs[key] as? [String: Any] else { return nil }
-            return try Tensor(shape: entry["shape"] as! [Int], scalars: (entry["data"] as! [Double]).map(Float.init), field: key)
-        }
-
-        func required(_ key: String) throws -> Tensor {
-            guard let tensor = try tensor(key) else { throw FixtureError.missing(key) }
-            return tensor
-        }
-
-        func expectedValues(_ key: String) -> [Double]? { (expected[key] as? [String: Any])?["data"] as? [Double] }
-
-        var masking: Masking {
-            get throws {
-                var masking = Masking()
-                masking.causal = (options["causal"] as? String).flatMap(CausalAlignment.init(rawValue:))
-                if let window = options["window"] as? [Int] { masking.window = SlidingWindow(left: window[0], right: window[1]) }
-                masking.keyLengths = options["key_lengths"] as? [Int]
-                if let mask = options["mask"] as? [String: Any] {
-                    masking.mask = try BoolTensor(shape: mask["shape"] as! [Int], values: mask["data"] as! [Bool])
-                }
-                return masking
-            }
-        }
-
-        var bias: Tensor? {
-            get throws {
-                guard let bias = options["bias"] as? [String: Any] else { return nil }
-                return try Tensor(shape: bias["shape"] as! [Int], scalars: (bias["data"] as! [Double]).map(Float.init))
-            }
-        }
-    }
-
-    static let cases: [Case] = {
-        let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-        let files = try! FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        return files.flatMap { url -> [Case] in
-            let document = try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            return (document["cases"] as! [[String: Any]]).map {
-                Case(file: url.lastPathComponent, name: $0["name"] as! String, mechanism: $0["mechanism"] as! String,
-                     inputs: $0["inputs"] as! [String: Any], options: $0["options"] as! [String: Any],
-                     expected: $0["expected"] as! [String: Any])
-            }
-        }
-    }()
+    static let cases = FixtureCase.load()
 
     @Test func everyFixtureFileIsRead() {
         #expect(Set(Self.cases.map(\.file)).count == 4)
@@ -72,7 +21,7 @@ enum FixtureError: Error { case missing(String) }
         switch fixture.mechanism {
         case "scaled_dot_product":
             let options = DotProductAttentionOptions(scale: (fixture.options["scale"] as? Double).map(Float.init),
-                                                     masking: try fixture.masking, bias: try fixture.bias)
+                                                     masking: try fixture.masking(), bias: try fixture.optionTensor("bias"))
             result = try await engine.scaledDotProduct(query: try fixture.required("query"),
                                                        key: try fixture.required("key"),
                                                        value: try fixture.required("value"), options: options)
@@ -91,13 +40,13 @@ enum FixtureError: Error { case missing(String) }
                                                 value: try fixture.tensor("value"), projections: projections,
                                                 numHeads: fixture.options["num_heads"] as! Int,
                                                 numKVHeads: fixture.options["num_kv_heads"] as? Int)
-            result = try await engine.multiHead(input, options: .init(masking: try fixture.masking, weights: .perHead))
+            result = try await engine.multiHead(input, options: .init(masking: try fixture.masking(), weights: .perHead))
         case "additive":
             let input = AdditiveAttentionInput(query: try fixture.required("query"), key: try fixture.required("key"),
                                                value: try fixture.tensor("value"), wQuery: try fixture.required("w_query"),
                                                wKey: try fixture.required("w_key"), v: try fixture.required("v"),
                                                bias: try fixture.tensor("bias"))
-            result = try await engine.additive(input, options: .init(masking: try fixture.masking))
+            result = try await engine.additive(input, options: .init(masking: try fixture.masking()))
         default:
             Issue.record("unknown mechanism \(fixture.mechanism)")
             return
