@@ -20,7 +20,8 @@ import Testing
             expectV2Error(try await client.execute(uri: V2.sdpa, method: .post), 400, "empty")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "extra": 1]), 400, "Unknown member `extra`")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "id": 5]), 400, "`id` must be a string")
-            expectV2Error(try await V2.infer(client, ["inputs": []]), 400, "non-empty array")
+            expectV2Error(try await V2.infer(client, ["inputs": []]), 400, "needs input 'query'")
+            expectV2Error(try await V2.infer(client, ["inputs": 3]), 400, "`inputs` must be an array")
         }
     }
 
