@@ -203,7 +203,7 @@ enum TransformerLayer {
         for (position, (projections, memory, masking)) in attention.enumerated() {
             // The second attention is the decoder's cross-attention: its fields are `cross_w_q`, …
             let prefix = position == 0 ? "" : "cross_"
-            do {
+            do throws(AttentionError) {
                 let prepared = try MultiHead.prepare(MultiHeadAttentionInput(query: x, key: memory, projections: projections,
                                                                              numHeads: numHeads, numKVHeads: numKVHeads),
                                                      options: MultiHeadAttentionOptions(masking: masking, weights: weights))

@@ -12,14 +12,14 @@ enum TransformerLayerFields {
         let required: Bool
     }
 
-    static let encoder: [Field] = [input] + projections(prefix: "") + feedForward + norms(2) + masks
-    static let decoder: [Field] = [input, memory] + projections(prefix: "") + projections(prefix: "cross_")
-        + feedForward + norms(3) + masks + memoryMasks
+    static let encoder: [Field] = [input] + projectionFields(prefix: "") + feedForwardFields + normFields(2)
+    static let decoder: [Field] = [input, memory] + projectionFields(prefix: "") + projectionFields(prefix: "cross_")
+        + feedForwardFields + normFields(3)
 
     private static let input = Field(name: "input", ranks: 2...3, shapes: "[L, E] or [B, L, E]", required: true)
     private static let memory = Field(name: "memory", ranks: 2...3, shapes: "[S, E] or [B, S, E]", required: true)
 
-    private static func projections(prefix: String) -> [Field] {
+    private static func projectionFields(prefix: String) -> [Field] {
         [Field(name: prefix + "w_q", ranks: 2...2, shapes: "[E, H·d_k]", required: true),
          Field(name: prefix + "w_k", ranks: 2...2, shapes: "[E, H_kv·d_k]", required: true),
          Field(name: prefix + "w_v", ranks: 2...2, shapes: "[E, H_kv·d_v]", required: true),
@@ -30,7 +30,7 @@ enum TransformerLayerFields {
          Field(name: prefix + "b_o", ranks: 1...1, shapes: "[E]", required: false)]
     }
 
-    private static let feedForward: [Field] = [
+    private static let feedForwardFields: [Field] = [
         Field(name: "w_1", ranks: 2...2, shapes: "[E, F]", required: true),
         Field(name: "b_1", ranks: 1...1, shapes: "[F]", required: false),
         Field(name: "w_2", ranks: 2...2, shapes: "[F, E]", required: true),
@@ -38,14 +38,14 @@ enum TransformerLayerFields {
     ]
 
     /// Absent gammas are ones and betas zeros, as PyTorch initialises them.
-    private static func norms(_ count: Int) -> [Field] {
+    private static func normFields(_ count: Int) -> [Field] {
         (1...count).flatMap { n in
             [Field(name: "ln\(n)_gamma", ranks: 1...1, shapes: "[E]", required: false),
              Field(name: "ln\(n)_beta", ranks: 1...1, shapes: "[E]", required: false)]
         }
     }
 
-    /// Boolean masks and integer lengths: read by the masking readers, listed here for v2's metadata.
+    /// The masks (booleans) and lengths (integers) besides the float tensors, read by the masking readers.
     static let masks = ["mask", "key_lengths"]
     static let memoryMasks = ["memory_mask", "memory_key_lengths"]
 
@@ -123,15 +123,14 @@ enum TransformerLayerFields {
     }
 
     private static func norm(_ n: Int, width: Int, _ tensor: Lookup) throws(Problem) -> LayerNorm {
-        LayerNorm(gamma: tensor("ln\(n)_gamma") ?? constant(1, width, "ln\(n)_gamma"),
-                  beta: tensor("ln\(n)_beta") ?? constant(0, width, "ln\(n)_beta"))
-    }
-
-    private static func constant(_ value: Float, _ width: Int, _ name: String) throws(Problem) -> Tensor {
-        do {
-            return try Tensor(shape: [width], scalars: [Float](repeating: value, count: width), field: name)
-        } catch {
-            throw V1Controller.problem(error)
+        func given(_ name: String, or fill: Float) throws(Problem) -> Tensor {
+            if let tensor = tensor(name) { return tensor }
+            do {
+                return try Tensor(shape: [width], scalars: [Float](repeating: fill, count: width), field: name)
+            } catch {
+                throw V1Controller.problem(error)
+            }
         }
+        return LayerNorm(gamma: try given("ln\(n)_gamma", or: 1), beta: try given("ln\(n)_beta", or: 0))
     }
 }

@@ -4,7 +4,7 @@ import TensorJSON
 /// `GET /`, a short index of the endpoints, and `GET /openapi.yaml`, the contract.
 struct IndexController {
     static let endpoints: [(method: String, path: String, summary: String)] =
-        V1Endpoint.allCases.map { ("POST", $0.path, $0.summary) } + [
+        V1Endpoint.allCases.map { (method: "POST", path: $0.path, summary: $0.summary) } + [
             ("GET", "/health", "Liveness: 200 while the process serves"),
             ("GET", "/ready", "Readiness: 200 when the pool accepts work, 503 while starting or draining"),
             ("GET", "/metrics", "Prometheus metrics"),

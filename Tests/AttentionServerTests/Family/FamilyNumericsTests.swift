@@ -45,14 +45,15 @@ import Testing
                 for j in 0..<5 { average[i][j] += weights[i][j] / 2 }
             }
         }
+        let (expectedOutput, expectedWeights) = (output.flatMap { $0 }, average.flatMap { $0 })
         try await makeApplication().test(.router) { client in
             let response = try await post(client, "/v1/attention/multi-head", [
                 "query": x, "num_heads": 2, "w_q": wQ, "w_k": wK, "w_v": wV, "causal": true,
                 "rope": ["base": 100, "layout": "interleaved"], "alibi_slopes": slopes, "softcap": cap,
             ])
             #expect(response.status == .ok, "\(response.text)")
-            expectClose(response.json["output"], output.flatMap { $0 })
-            expectClose(response.json["weights"], average.flatMap { $0 })
+            expectClose(response.json["output"], expectedOutput)
+            expectClose(response.json["weights"], expectedWeights)
         }
     }
 }

@@ -76,7 +76,7 @@ import Testing
             expectV2Error(try await V2.infer(client, ["inputs": with(V2.input("query", [1, 2], [true, false]))]),
                           400, "Input 'query' is FP32, so its data must be")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small + [V2.input("key_lengths", [1], [-1], datatype: "INT32")]]),
-                          400, "lengths between 0")
+                          400, "integers between 0")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["casual": true]]),
                           400, "Did you mean `causal`?")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["scale": "big"]]), 400, "`scale` must be a number")
