@@ -120,7 +120,8 @@ def triton_model_readiness_and_metadata(client, args):
         assert client.get_model_metadata(model, model_version="1") == metadata
     sdpa = client.get_model_metadata("scaled_dot_product_attention")
     assert {i["name"]: i["datatype"] for i in sdpa["inputs"]} == {
-        "query": "FP32", "key": "FP32", "value": "FP32", "mask": "BOOL", "bias": "FP32", "key_lengths": "INT32"}
+        "query": "FP32", "key": "FP32", "value": "FP32", "mask": "BOOL", "bias": "FP32", "key_lengths": "INT32",
+        "global_tokens": "INT32", "alibi_slopes": "FP32"}
     assert not client.is_model_ready("no_such_model")
 
 
