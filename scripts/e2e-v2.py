@@ -445,7 +445,7 @@ def triton_family_errors(client, args):
     _, local, local_parameters, _ = local_problem()
     expect("half_window", "local_attention", local, {"alignment": "predictive", "score": "concat"})
     expect("\"monotonic\" or \"predictive\"", "local_attention", local, dict(local_parameters, alignment="diagonal"))
-    expect("'w_p' applies only", "local_attention", local, dict(local_parameters, alignment="monotonic"))
+    expect("`w_p` applies only", "local_attention", local, dict(local_parameters, alignment="monotonic"))
     _, sdpa, sdpa_parameters, _ = sdpa_positions_problem()
     expect("alibi_slopes", "scaled_dot_product_attention", dict(sdpa, alibi_slopes=rand(3)),
            {k: v for k, v in sdpa_parameters.items() if k != "alibi"})

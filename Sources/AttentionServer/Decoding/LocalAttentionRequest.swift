@@ -28,41 +28,14 @@ enum LocalAttentionRequest {
         guard let halfWindow = try request.integer("half_window", in: 0...Int(Int32.max)) else {
             throw request.missing("half_window", expected: "D, an integer ≥ 0: keys s with |s − p_t| ≤ D take part")
         }
-        func matrix(_ name: String, _ shape: String) throws(Problem) -> Tensor? { try request.tensor(name, ranks: 2...2, shapes: shape) }
-        func vector(_ name: String, _ shape: String) throws(Problem) -> Tensor? { try request.tensor(name, ranks: 1...1, shapes: shape) }
-        func required(_ tensor: Tensor?, _ name: String, for choice: String, _ shape: String) throws(Problem) -> Tensor {
-            guard let tensor else { throw request.missing(name, expected: "a \(shape == "[h]" ? "vector" : "matrix") \(shape) for \(choice)") }
-            return tensor
-        }
-        func unused(_ tensor: Tensor?, _ name: String, _ why: String) throws(Problem) {
-            if tensor != nil { throw request.invalid(name, "`\(name)` applies only \(why).") }
-        }
-
-        let wP = try matrix("w_p", "[d_q, h]"), vP = try vector("v_p", "[h]")
-        let alignment: LuongLocalInput.Alignment
-        switch try request.choice("alignment", of: Alignment.self) ?? .monotonic {
-        case .monotonic:
-            try unused(wP, "w_p", "with `\"alignment\": \"predictive\"`")
-            try unused(vP, "v_p", "with `\"alignment\": \"predictive\"`")
-            alignment = .monotonic
-        case .predictive:
-            alignment = .predictive(wP: try required(wP, "w_p", for: "predictive alignment", "[d_q, h]"),
-                                    vP: try required(vP, "v_p", for: "predictive alignment", "[h]"))
-        }
-        let wA = try matrix("w_a", "[d_q, d_k] (general) or [d_q + d_k, h] (concat)"), vA = try vector("v_a", "[h]")
-        let score: LuongLocalInput.Score
-        switch try request.choice("score", of: Score.self) ?? .dot {
-        case .dot:
-            try unused(wA, "w_a", "with `\"score\": \"general\"` or `\"concat\"`")
-            try unused(vA, "v_a", "with `\"score\": \"concat\"`")
-            score = .dot
-        case .general:
-            try unused(vA, "v_a", "with `\"score\": \"concat\"`")
-            score = .general(wA: try required(wA, "w_a", for: "the general score", "[d_q, d_k]"))
-        case .concat:
-            score = .concat(wA: try required(wA, "w_a", for: "the concat score", "[d_q + d_k, h]"),
-                            vA: try required(vA, "v_a", for: "the concat score", "[h]"))
-        }
+        var tensors: [String: Tensor] = [:]
+        tensors["w_p"] = try request.tensor("w_p", ranks: 2...2, shapes: "[d_q, h]")
+        tensors["v_p"] = try request.tensor("v_p", ranks: 1...1, shapes: "[h]")
+        tensors["w_a"] = try request.tensor("w_a", ranks: 2...2, shapes: "[d_q, d_k] (general) or [d_q + d_k, h] (concat)")
+        tensors["v_a"] = try request.tensor("v_a", ranks: 1...1, shapes: "[h]")
+        let (alignment, score) = try choose(alignment: try request.choice("alignment", of: Alignment.self) ?? .monotonic,
+                                            score: try request.choice("score", of: Score.self) ?? .dot,
+                                            tensors: { tensors[$0] })
 
         var options = LuongLocalOptions()
         options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "mask", "key_lengths"],
@@ -74,5 +47,45 @@ enum LocalAttentionRequest {
         }
         let input = LuongLocalInput(query: query, key: key, value: value, alignment: alignment, halfWindow: halfWindow, score: score)
         return .luongLocal(input, options)
+    }
+
+    /// The alignment and score the names ask for, with the tensors each needs (`w_p`, `v_p`,
+    /// `w_a`, `v_a`, by name); a tensor given to a choice that does not use it is refused
+    /// rather than ignored. Shared by `/v1/attention/local` and the v2 `local_attention` model.
+    static func choose(alignment: Alignment, score: Score,
+                       tensors: (String) -> Tensor?) throws(Problem) -> (LuongLocalInput.Alignment, LuongLocalInput.Score) {
+        func needed(_ name: String, for choice: String) throws(Problem) -> Tensor {
+            guard let tensor = tensors(name) else {
+                throw Problem(.invalidRequest, detail: "`\(name)` is required for \(choice).", pointer: "/" + name)
+            }
+            return tensor
+        }
+        func unused(_ names: [String], _ why: String) throws(Problem) {
+            if let name = names.first(where: { tensors($0) != nil }) {
+                throw Problem(.invalidRequest, detail: "`\(name)` applies only \(why).", pointer: "/" + name)
+            }
+        }
+        let chosenAlignment: LuongLocalInput.Alignment
+        switch alignment {
+        case .monotonic:
+            try unused(["w_p", "v_p"], "to the predictive alignment")
+            chosenAlignment = .monotonic
+        case .predictive:
+            chosenAlignment = .predictive(wP: try needed("w_p", for: "the predictive alignment ([d_q, h])"),
+                                          vP: try needed("v_p", for: "the predictive alignment ([h])"))
+        }
+        let chosenScore: LuongLocalInput.Score
+        switch score {
+        case .dot:
+            try unused(["w_a", "v_a"], "to the general and concat scores")
+            chosenScore = .dot
+        case .general:
+            try unused(["v_a"], "to the concat score")
+            chosenScore = .general(wA: try needed("w_a", for: "the general score ([d_q, d_k])"))
+        case .concat:
+            chosenScore = .concat(wA: try needed("w_a", for: "the concat score ([d_q + d_k, h])"),
+                                  vA: try needed("v_a", for: "the concat score ([h])"))
+        }
+        return (chosenAlignment, chosenScore)
     }
 }

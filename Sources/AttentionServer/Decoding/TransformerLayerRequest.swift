@@ -18,10 +18,7 @@ enum TransformerLayerRequest {
         options.masking = try selfMasking(request)
         options.weights = try MultiHeadRequest.weightsMode(request)
         let input = try TransformerLayerFields.encoderInput({ tensors[$0] }, settings)
-        let length = input.input.shape[input.input.rank - 2]
-        if let shape = TransformerLayerFields.weightsShape(input: input.input, keyLength: length, heads: settings.numHeads, options.weights) {
-            try budget.check(shape, disable: "\"return_weights\": \"none\"")
-        }
+        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: "\"return_weights\": \"none\"")
         return .encoderLayer(input, options)
     }
 
@@ -34,11 +31,7 @@ enum TransformerLayerRequest {
         options.memoryMasking = try MaskingFields.readMemory(request)
         options.weights = try MultiHeadRequest.weightsMode(request)
         let input = try TransformerLayerFields.decoderInput({ tensors[$0] }, settings)
-        let length = input.input.shape[input.input.rank - 2], memoryLength = input.memory.shape[input.memory.rank - 2]
-        let shapes = [length, memoryLength].compactMap {
-            TransformerLayerFields.weightsShape(input: input.input, keyLength: $0, heads: settings.numHeads, options.weights)
-        }
-        try budget.check(all: shapes, disable: "\"return_weights\": \"none\"")
+        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: "\"return_weights\": \"none\"")
         return .decoderLayer(input, options)
     }
 

@@ -27,36 +27,10 @@ enum LocalAttentionModel {
         guard let halfWindow = try parameters.integer("half_window", in: 0...Int(Int32.max)) else {
             throw InferenceError.badRequest("Model 'local_attention' needs parameter half_window, an integer ≥ 0.")
         }
-        func needed(_ name: String, for choice: String) throws -> Tensor {
-            guard let tensor = inputs.tensor(name) else {
-                throw InferenceError.badRequest("Input '\(name)' is required for \(choice).")
-            }
-            return tensor
-        }
-        func unused(_ names: [String], _ why: String) throws {
-            if let name = names.first(where: { inputs.tensor($0) != nil }) {
-                throw InferenceError.badRequest("Input '\(name)' applies only \(why).")
-            }
-        }
-        let alignment: LuongLocalInput.Alignment
-        switch try parameters.choice("alignment", of: LocalAttentionRequest.Alignment.self) ?? .monotonic {
-        case .monotonic:
-            try unused(["w_p", "v_p"], "with alignment = predictive")
-            alignment = .monotonic
-        case .predictive:
-            alignment = .predictive(wP: try needed("w_p", for: "predictive alignment"), vP: try needed("v_p", for: "predictive alignment"))
-        }
-        let score: LuongLocalInput.Score
-        switch try parameters.choice("score", of: LocalAttentionRequest.Score.self) ?? .dot {
-        case .dot:
-            try unused(["w_a", "v_a"], "with score = general or concat")
-            score = .dot
-        case .general:
-            try unused(["v_a"], "with score = concat")
-            score = .general(wA: try needed("w_a", for: "the general score"))
-        case .concat:
-            score = .concat(wA: try needed("w_a", for: "the concat score"), vA: try needed("v_a", for: "the concat score"))
-        }
+        let (alignment, score) = try LocalAttentionRequest.choose(
+            alignment: try parameters.choice("alignment", of: LocalAttentionRequest.Alignment.self) ?? .monotonic,
+            score: try parameters.choice("score", of: LocalAttentionRequest.Score.self) ?? .dot,
+            tensors: inputs.tensor)
         var options = LuongLocalOptions()
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)
         options.mode = try parameters.choice("mode", of: AttentionMode.self) ?? .soft

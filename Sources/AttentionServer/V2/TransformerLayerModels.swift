@@ -41,10 +41,7 @@ enum TransformerLayerModels {
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)
         options.weights = try MultiHeadModel.WeightsMode.read(parameters, wantsWeights: wantsWeights)
         let input = try TransformerLayerFields.encoderInput(inputs.tensor, settings)
-        let length = input.input.shape[input.input.rank - 2]
-        if let shape = TransformerLayerFields.weightsShape(input: input.input, keyLength: length, heads: settings.numHeads, options.weights) {
-            try budget.check(shape, disable: ModelOutputs.withoutWeights)
-        }
+        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: ModelOutputs.withoutWeights)
         return .encoderLayer(input, options)
     }
 
@@ -56,11 +53,7 @@ enum TransformerLayerModels {
         options.memoryMasking = try MaskingParameters.readMemory(inputs)
         options.weights = try MultiHeadModel.WeightsMode.read(parameters, wantsWeights: wantsWeights)
         let input = try TransformerLayerFields.decoderInput(inputs.tensor, settings)
-        let length = input.input.shape[input.input.rank - 2], memoryLength = input.memory.shape[input.memory.rank - 2]
-        let shapes = [length, memoryLength].compactMap {
-            TransformerLayerFields.weightsShape(input: input.input, keyLength: $0, heads: settings.numHeads, options.weights)
-        }
-        try budget.check(all: shapes, disable: ModelOutputs.withoutWeights)
+        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: ModelOutputs.withoutWeights)
         return .decoderLayer(input, options)
     }
 }
