@@ -25,6 +25,10 @@ from kserve.protocol.infer_type import RequestedOutput
 import e2e_v2_reference as ref
 
 MODELS = ["scaled_dot_product_attention", "multi_head_attention", "additive_attention"]
+# The rest of the attention family: their outputs are named differently, so they have their own tests.
+FAMILY_OUTPUTS = {"local_attention": ["output", "weights", "positions"], "positional_encoding": ["encoding"],
+                  "transformer_encoder_layer": ["output", "weights"],
+                  "transformer_decoder_layer": ["output", "weights", "cross_weights"]}
 TESTS = []
 
 
@@ -116,7 +120,8 @@ def triton_model_readiness_and_metadata(client, args):
         assert client.get_model_metadata(model, model_version="1") == metadata
     sdpa = client.get_model_metadata("scaled_dot_product_attention")
     assert {i["name"]: i["datatype"] for i in sdpa["inputs"]} == {
-        "query": "FP32", "key": "FP32", "value": "FP32", "mask": "BOOL", "bias": "FP32", "key_lengths": "INT32"}
+        "query": "FP32", "key": "FP32", "value": "FP32", "mask": "BOOL", "bias": "FP32", "key_lengths": "INT32",
+        "global_tokens": "INT32", "alibi_slopes": "FP32"}
     assert not client.is_model_ready("no_such_model")
 
 
@@ -297,6 +302,158 @@ def kserve_outputs_subset_and_error(client, args):
             else:
                 raise AssertionError("unknown model answered")
     asyncio.run(run())
+
+
+# ---------------------------------------------------------------------------------------
+# The rest of the family: (model, inputs, parameters, expected outputs by name)
+
+def local_problem():
+    q, k, value = rand(2, 4, 5), rand(2, 7, 5), rand(2, 7, 3)
+    w = {"w_p": rand(5, 6), "v_p": rand(6), "w_a": rand(10, 4), "v_a": rand(4)}
+    lengths = np.array([7, 5], dtype=np.int32)
+    out, weights, positions = ref.luong_local(q, k, value=value, half_window=2, alignment="predictive", score="concat",
+                                              key_lengths=lengths, **w)
+    # p_t within 1e-3 of a window edge could round to the other side in float32.
+    edges = np.abs((positions[:, :, None] - np.arange(7)[None, None, :])) - 2
+    assert np.min(np.abs(edges)) > 1e-3, "pick another seed: a position sits on a window edge"
+    return ("local_attention", {"query": q, "key": k, "value": value, "key_lengths": lengths, **w},
+            {"half_window": 2, "alignment": "predictive", "score": "concat"},
+            {"output": out, "weights": weights, "positions": positions})
+
+
+def positional_problem():
+    add_to = rand(6, 8)
+    return ("positional_encoding", {"add_to": add_to}, {"length": 6, "dim": 8, "base": 100.0},
+            {"encoding": ref.sinusoidal(6, 8, 100.0) + add_to})
+
+
+def layer_tensors(E, F, norms, cross):
+    p = {}
+    for prefix in [""] + (["cross_"] if cross else []):
+        p.update({prefix + "w_q": rand(E, E) * 0.4, prefix + "w_k": rand(E, E) * 0.4, prefix + "w_v": rand(E, E) * 0.4,
+                  prefix + "w_o": rand(E, E) * 0.4, prefix + "b_q": rand(E) * 0.1, prefix + "b_k": rand(E) * 0.1,
+                  prefix + "b_v": rand(E) * 0.1, prefix + "b_o": rand(E) * 0.1})
+    p.update({"w_1": rand(E, F) * 0.4, "b_1": rand(F) * 0.1, "w_2": rand(F, E) * 0.4, "b_2": rand(E) * 0.1})
+    for n in range(1, norms + 1):
+        p.update({f"ln{n}_gamma": 1 + rand(E) * 0.1, f"ln{n}_beta": rand(E) * 0.1})
+    return p
+
+
+def encoder_problem():
+    x, p = rand(2, 5, 8), layer_tensors(8, 16, 2, cross=False)
+    lengths = np.array([5, 3], dtype=np.int32)
+    out, weights = ref.encoder_layer(x, p, num_heads=2, activation="gelu", norm_first=True, causal=True, key_lengths=lengths)
+    return ("transformer_encoder_layer", {"input": x, "key_lengths": lengths, **p},
+            {"num_heads": 2, "activation": "gelu", "norm_first": True, "causal": True},
+            {"output": out, "weights": weights})
+
+
+def decoder_problem():
+    x, memory, p = rand(2, 4, 8), rand(2, 6, 8), layer_tensors(8, 12, 3, cross=True)
+    lengths = np.array([6, 2], dtype=np.int32)
+    out, weights, cross_weights = ref.decoder_layer(x, memory, p, num_heads=2, weights_mode="per_head", causal=True,
+                                                    memory_key_lengths=lengths)
+    return ("transformer_decoder_layer", {"input": x, "memory": memory, "memory_key_lengths": lengths, **p},
+            {"num_heads": 2, "causal": True, "weights_mode": "per_head"},
+            {"output": out, "weights": weights, "cross_weights": cross_weights})
+
+
+def sdpa_positions_problem():
+    """RoPE (half layout, offset S − L), the paper's ALiBi slopes, soft-cap, window + global tokens."""
+    q, k, v = rand(1, 4, 6, 8), rand(1, 2, 9, 8), rand(1, 2, 9, 3)
+    tokens = np.array([0, 5], dtype=np.int32)
+    out, weights = ref.scaled_dot_product(q, k, v, rope_options={"base": 500.0, "layout": "half", "offset": 3},
+                                          slopes=ref.alibi_slopes(4), softcap=3.0, window=(1, 1), global_tokens=tokens,
+                                          causal=True, alignment="bottom_right")
+    return ("scaled_dot_product_attention", {"query": q, "key": k, "value": v, "global_tokens": tokens},
+            {"rope": True, "rope_base": 500.0, "rope_layout": "half", "rope_offset": 3, "alibi": True, "softcap": 3.0,
+             "window_left": 1, "window_right": 1, "causal": True, "causal_alignment": "bottom_right"},
+            {"output": out, "weights": weights})
+
+
+def mha_positions_problem():
+    x = rand(1, 5, 8)
+    w = {"w_q": rand(8, 8) * 0.3, "w_k": rand(8, 4) * 0.3, "w_v": rand(8, 4) * 0.3}
+    slopes = np.array([0.5, 0.25, 0.125, 0.0625], dtype=np.float32)
+    out, weights = ref.multi_head(x, None, None, num_heads=4, num_kv_heads=2, weights_mode="per_head",
+                                  rope_options={"base": 10000.0, "layout": "interleaved"}, slopes=slopes, softcap=2.0, **w)
+    return ("multi_head_attention", {"query": x, "alibi_slopes": slopes, **w},
+            {"num_heads": 4, "num_kv_heads": 2, "weights_mode": "per_head", "rope": True, "softcap": 2.0},
+            {"output": out, "weights": weights})
+
+
+FAMILY_PROBLEMS = [local_problem, positional_problem, encoder_problem, decoder_problem, sdpa_positions_problem,
+                   mha_positions_problem]
+
+
+@test
+def triton_family_metadata(client, args):
+    for model, outputs in FAMILY_OUTPUTS.items():
+        assert client.is_model_ready(model)
+        metadata = client.get_model_metadata(model)
+        assert [o["name"] for o in metadata["outputs"]] == outputs, metadata
+        assert all(d == -1 for t in metadata["inputs"] + metadata["outputs"] for d in t["shape"]), metadata
+    assert [i["name"] for i in client.get_model_metadata("positional_encoding")["inputs"]] == ["add_to"]
+    decoder = {i["name"]: i["datatype"] for i in client.get_model_metadata("transformer_decoder_layer")["inputs"]}
+    assert decoder["memory_mask"] == "BOOL" and decoder["memory_key_lengths"] == "INT32" and decoder["cross_w_q"] == "FP32"
+
+
+@test
+def triton_family_json_and_binary(client, args):
+    for problem in FAMILY_PROBLEMS:
+        model, arrays, parameters, expected = problem()
+        for binary in (False, True):
+            outputs = [triton.InferRequestedOutput(n, binary_data=binary) for n in expected]
+            result = client.infer(model, triton_inputs(arrays, binary), outputs=outputs, parameters=parameters)
+            for name, value in expected.items():
+                close(result.as_numpy(name), value, f"{problem.__name__} {name} (binary={binary})")
+
+
+@test
+def triton_positional_encoding_without_inputs(client, args):
+    result = client.infer("positional_encoding", [], parameters={"length": 5, "dim": 4})
+    close(result.as_numpy("encoding"), ref.sinusoidal(5, 4), "encoding")
+
+
+@test
+def kserve_family_models(client, args):
+    async def run():
+        async with InferenceRESTClient(RESTConfig(protocol="v2")) as rest:
+            for problem in (local_problem, decoder_problem):
+                model, arrays, parameters, expected = problem()
+                inputs = [InferInput(n, list(a.shape), triton_type(a), a) for n, a in arrays.items()]
+                request = InferRequest(model, inputs, parameters=parameters,
+                                       request_outputs=[RequestedOutput(n) for n in expected])
+                response = await rest.infer(f"http://{args.url}", request, model_name=model)
+                by_name = {o.name: o.as_numpy() for o in response.outputs}
+                for name, value in expected.items():
+                    close(by_name[name], value, f"kserve {model} {name}")
+    asyncio.run(run())
+
+
+@test
+def triton_family_errors(client, args):
+    def expect(fragment, model, arrays, parameters):
+        try:
+            client.infer(model, triton_inputs(arrays, True), parameters=parameters)
+        except InferenceServerException as error:
+            assert "400" in str(error.status()), (error.status(), error.message())
+            assert fragment in error.message(), (fragment, error.message())
+            return
+        raise AssertionError(f"expected 400 with '{fragment}'")
+
+    _, local, local_parameters, _ = local_problem()
+    expect("half_window", "local_attention", local, {"alignment": "predictive", "score": "concat"})
+    expect("\"monotonic\" or \"predictive\"", "local_attention", local, dict(local_parameters, alignment="diagonal"))
+    expect("`w_p` applies only", "local_attention", local, dict(local_parameters, alignment="monotonic"))
+    _, sdpa, sdpa_parameters, _ = sdpa_positions_problem()
+    expect("alibi_slopes", "scaled_dot_product_attention", dict(sdpa, alibi_slopes=rand(3)),
+           {k: v for k, v in sdpa_parameters.items() if k != "alibi"})
+    expect("rope = true", "scaled_dot_product_attention", sdpa, dict(sdpa_parameters, rope=False))
+    expect("softcap", "scaled_dot_product_attention", sdpa, dict(sdpa_parameters, softcap=-1.0))
+    _, decoder, decoder_parameters, _ = decoder_problem()
+    expect("cross_w_k", "transformer_decoder_layer", dict(decoder, cross_w_k=rand(7, 8)), decoder_parameters)
+    expect("num_heads", "transformer_encoder_layer", encoder_problem()[1], {})
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,15 +1,18 @@
-"""NumPy float64 references for the three v2 models, written the obvious way.
+"""NumPy float64 references for the v2 models, written the obvious way.
 
 Used by scripts/e2e-v2.py to check every answer the server gives. Masks follow the
 service's conventions: True means "may attend"; a query row with no visible key gets
 zero weights and a zero output; causal is top-left aligned unless asked otherwise.
 """
+import math
+
 import numpy as np
 
 
 def visibility(batch, length, key_length, *, causal=False, alignment="top_left",
-               window=None, mask=None, key_lengths=None, heads=None):
-    """Booleans [B, (H,) L, S]: which key each query may see."""
+               window=None, mask=None, key_lengths=None, heads=None, global_tokens=None):
+    """Booleans [B, (H,) L, S]: which key each query may see. Global tokens (Longformer)
+    see and are seen by every token on top of the window."""
     i = np.arange(length)[:, None]
     j = np.arange(key_length)[None, :]
     visible = np.ones((length, key_length), dtype=bool)
@@ -18,7 +21,10 @@ def visibility(batch, length, key_length, *, causal=False, alignment="top_left",
         visible &= j <= i + offset
     if window is not None:
         left, right = window
-        visible &= (j >= i - left) & (j <= i + right)
+        local = (j >= i - left) & (j <= i + right)
+        for g in ([] if global_tokens is None else global_tokens):
+            local |= (i == g) | (j == g)
+        visible &= local
     shape = (batch, length, key_length) if heads is None else (batch, heads, length, key_length)
     visible = np.broadcast_to(visible, shape).copy()
     if mask is not None:
@@ -38,16 +44,46 @@ def masked_softmax(scores, visible):
     return np.divide(exps, sums, out=np.zeros_like(exps), where=sums > 0)
 
 
-def scaled_dot_product(q, k, v, *, scale=None, bias=None, **masking):
-    """q [B, H, L, d], k and v [B, H_kv, S, d]: output [B, H, L, d_v], weights [B, H, L, S]."""
+def rope(x, positions, base=10000.0, layout="interleaved"):
+    """RoPE (Su et al. 2021): rows of x [..., n, d] at positions [n], pairs (2i, 2i+1) or (i, i + d/2)."""
+    d = x.shape[-1]
+    pairs = d // 2
+    angles = np.asarray(positions, dtype=np.float64)[:, None] * base ** (-2 * np.arange(pairs) / d)[None, :]
+    first = np.arange(0, d, 2) if layout == "interleaved" else np.arange(pairs)
+    second = first + 1 if layout == "interleaved" else first + pairs
+    turned = x.copy()
+    turned[..., first] = x[..., first] * np.cos(angles) - x[..., second] * np.sin(angles)
+    turned[..., second] = x[..., first] * np.sin(angles) + x[..., second] * np.cos(angles)
+    return turned
+
+
+def alibi_slopes(heads):
+    """The paper's slopes 2^(−8h/n) for the largest power of two n ≤ H, then every other slope of 2n."""
+    n = 2 ** int(np.floor(np.log2(heads)))
+    slopes = [2 ** (-8 * h / n) for h in range(1, n + 1)]
+    return np.array(slopes + [2 ** (-8 * h / (2 * n)) for h in range(1, 2 * n + 1, 2)][:heads - n])
+
+
+def scaled_dot_product(q, k, v, *, scale=None, bias=None, rope_options=None, slopes=None, softcap=None, **masking):
+    """q [B, H, L, d], k and v [B, H_kv, S, d]: output [B, H, L, d_v], weights [B, H, L, S].
+    Scores: scale·QKᵀ after RoPE, then soft-capped (c·tanh(s/c)), then bias and ALiBi (−m_h·|i − j|)."""
     q, k, v = (np.asarray(x, dtype=np.float64) for x in (q, k, v))
+    if rope_options is not None:
+        q = rope(q, rope_options.get("offset", 0) + np.arange(q.shape[2]), rope_options.get("base", 10000.0),
+                 rope_options.get("layout", "interleaved"))
+        k = rope(k, np.arange(k.shape[2]), rope_options.get("base", 10000.0), rope_options.get("layout", "interleaved"))
     groups = q.shape[1] // k.shape[1]
     k = np.repeat(k, groups, axis=1)
     v = np.repeat(v, groups, axis=1)
     scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
     scores = scale * q @ np.swapaxes(k, -1, -2)
+    if softcap is not None:
+        scores = softcap * np.tanh(scores / softcap)
     if bias is not None:
         scores = scores + bias
+    if slopes is not None:
+        distance = np.abs(np.arange(q.shape[2])[:, None] - np.arange(k.shape[2])[None, :])
+        scores = scores - np.asarray(slopes, dtype=np.float64)[None, :, None, None] * distance
     visible = visibility(q.shape[0], q.shape[2], k.shape[2], heads=q.shape[1], **masking)
     weights = masked_softmax(scores, visible)
     return weights @ v, weights
@@ -86,3 +122,92 @@ def additive(query, key, w_query, w_key, v, *, value=None, bias=None, mask=None,
     visible = visibility(query.shape[0], query.shape[1], key.shape[1], mask=mask, **masking)
     weights = masked_softmax(scores, visible)
     return weights @ value, weights
+
+
+def luong_local(query, key, *, half_window, value=None, alignment="monotonic", score="dot",
+                w_p=None, v_p=None, w_a=None, v_a=None, key_lengths=None):
+    """Luong et al. 2015, §3.2, query [B, T, d_q], key [B, S, d_k]: output, weights [B, T, S], positions [B, T]."""
+    f = lambda x: None if x is None else np.asarray(x, dtype=np.float64)
+    query, key = f(query), f(key)
+    value = key if value is None else f(value)
+    batch, targets, sources, d_q = query.shape[0], query.shape[1], key.shape[1], query.shape[2]
+    if alignment == "predictive":  # eq. 9
+        positions = sources / (1 + np.exp(-(np.tanh(query @ f(w_p)) @ f(v_p))))
+    else:
+        positions = np.broadcast_to(np.arange(targets, dtype=np.float64), (batch, targets))
+    if score == "dot":
+        scores = query @ np.swapaxes(key, -1, -2)
+    elif score == "general":
+        scores = query @ f(w_a) @ np.swapaxes(key, -1, -2)
+    else:  # concat: v_aᵀ tanh([h_t; h̄_s] W_a)
+        w = f(w_a)
+        scores = np.tanh((query @ w[:d_q])[:, :, None, :] + (key @ w[d_q:])[:, None, :, :]) @ f(v_a)
+    s = np.arange(sources)[None, None, :]
+    visible = np.abs(s - positions[:, :, None]) <= half_window
+    if key_lengths is not None:
+        visible &= s < np.asarray(key_lengths)[:, None, None]
+    weights = masked_softmax(scores, visible)
+    if alignment == "predictive":  # eq. 10, σ = D/2, not renormalised
+        weights = weights * np.exp(-((s - positions[:, :, None]) ** 2) / (2 * (half_window / 2) ** 2))
+    return weights @ value, weights, positions
+
+
+def sinusoidal(length, dim, base=10000.0):
+    """PE(p, 2i) = sin(p / base^(2i/d)), PE(p, 2i+1) = cos(p / base^(2i/d))."""
+    k = np.arange(dim)
+    angles = np.arange(length)[:, None] / base ** ((k - k % 2) / dim)[None, :]
+    return np.where(k % 2 == 0, np.sin(angles), np.cos(angles))
+
+
+def layer_norm(x, gamma, beta, eps):
+    mean = x.mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + eps) * gamma + beta
+
+
+def feed_forward(x, p, activation):
+    hidden = x @ p["w_1"] + p["b_1"]
+    if activation == "gelu":
+        hidden = 0.5 * hidden * (1 + np.vectorize(math.erf)(hidden / math.sqrt(2)))
+    else:
+        hidden = np.maximum(hidden, 0)
+    return hidden @ p["w_2"] + p["b_2"]
+
+
+def attention_block(xq, xkv, p, prefix, num_heads, weights_mode, **masking):
+    names = ["w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o"]
+    return multi_head(xq, xkv, xkv, num_heads=num_heads, weights_mode=weights_mode,
+                      **{n: p[prefix + n] for n in names}, **masking)
+
+
+def encoder_layer(x, p, *, num_heads, activation="relu", norm_first=False, eps=1e-5, weights_mode="average", **masking):
+    """PyTorch nn.TransformerEncoderLayer in inference; p holds every tensor by its API name."""
+    x = np.asarray(x, dtype=np.float64)
+    ln = lambda y, n: layer_norm(y, p[f"ln{n}_gamma"], p[f"ln{n}_beta"], eps)
+    attend = lambda y: attention_block(y, y, p, "", num_heads, weights_mode, **masking)
+    if norm_first:
+        attended, weights = attend(ln(x, 1))
+        y = x + attended
+        return y + feed_forward(ln(y, 2), p, activation), weights
+    attended, weights = attend(x)
+    y = ln(x + attended, 1)
+    return ln(y + feed_forward(y, p, activation), 2), weights
+
+
+def decoder_layer(x, memory, p, *, num_heads, activation="relu", norm_first=False, eps=1e-5, weights_mode="average",
+                  memory_key_lengths=None, **masking):
+    """PyTorch nn.TransformerDecoderLayer in inference: self-attention, cross-attention over memory, FFN."""
+    x, memory = np.asarray(x, dtype=np.float64), np.asarray(memory, dtype=np.float64)
+    ln = lambda y, n: layer_norm(y, p[f"ln{n}_gamma"], p[f"ln{n}_beta"], eps)
+    own = lambda y: attention_block(y, y, p, "", num_heads, weights_mode, **masking)
+    cross = lambda y: attention_block(y, memory, p, "cross_", num_heads, weights_mode, key_lengths=memory_key_lengths)
+    if norm_first:
+        attended, weights = own(ln(x, 1))
+        y = x + attended
+        crossed, cross_weights = cross(ln(y, 2))
+        y = y + crossed
+        return y + feed_forward(ln(y, 3), p, activation), weights, cross_weights
+    attended, weights = own(x)
+    y = ln(x + attended, 1)
+    crossed, cross_weights = cross(y)
+    y = ln(y + crossed, 2)
+    return ln(y + feed_forward(y, p, activation), 3), weights, cross_weights

@@ -106,9 +106,10 @@ public final class AttentionEngine: Sendable {
     }
 
     /// The sinusoidal positional encoding `[length, dim]` (Vaswani et al. 2017, §3.5), plus
-    /// `addTo` (`[length, dim]`) when given; see ``PositionalEncoding/sinusoidal(length:dim:base:)``.
+    /// `addTo` (`[length, dim]`) when given, as the result's `output`; see
+    /// ``PositionalEncoding/sinusoidal(length:dim:base:)``.
     public func sinusoidalEncoding(length: Int, dim: Int, base: Double = 10_000, addTo: Tensor? = nil,
-                                   admission: Admission? = nil) async throws -> Tensor {
+                                   admission: Admission? = nil) async throws -> Computed {
         if let addTo {
             guard addTo.shape == [length, dim] else {
                 throw AttentionError.shape("add_to", "must have shape [\(length), \(dim)] (length, dim), got \(Shape.describe(addTo.shape))")
@@ -120,12 +121,11 @@ public final class AttentionEngine: Sendable {
         guard length >= 0, let count = Shape.elementCount([length, dim]), count <= Int(Int32.max) else {
             throw AttentionError.invalid("length", "must be a non-negative integer with length × dim ≤ \(Int32.max), got \(length)")
         }
-        let ticket = try admission ?? pool.admit()
-        return try await pool.run(ticket) { _ in
+        return try await run(admission) { _ in
             var encoding = try! PositionalEncoding.sinusoidal(length: length, dim: dim, base: base)  // validated above
             if let addTo { for i in encoding.scalars.indices { encoding.scalars[i] += addTo.scalars[i] } }
-            return encoding
-        }.value
+            return AttentionResult(output: encoding)
+        }
     }
 
     /// Luong local attention, monotonic or predictive; see ``LuongLocalInput``. The result's

@@ -9,7 +9,7 @@ openapi: 3.1.0
 info:
   title: attention-service
   version: 1.0.0
-  summary: Neural attention (scaled dot-product, multi-head, additive) over HTTP.
+  summary: Neural attention (scaled dot-product, multi-head, additive, local, Transformer layers) over HTTP.
   description: |
     Clients POST matrices as nested JSON arrays (row-major) and get back the attention
     output and, when asked, the attention weights. Weight matrices map inputs to outputs,
@@ -114,6 +114,11 @@ paths:
         the leading dimensions. With rank-4 inputs the key/value heads may divide the query
         heads (grouped-query attention). A query row that may attend to no key gets zero
         weights and a zero output.
+
+        Positions: `rope` rotates queries and keys (RoPE, Su et al. 2021); `alibi` adds
+        −m_h·|i − j| to head h's scores (Press et al. 2022); `softcap` c turns each score s into
+        c·tanh(s/c) first (Gemma 2). `global_tokens` (Longformer, Beltagy et al. 2020, §3.1) see
+        and are seen by every token on top of `window`; `causal`, `mask` and `key_lengths` still apply.
       requestBody:
         required: true
         content:
@@ -150,6 +155,8 @@ paths:
         `Q = X_q W_q + b_q`, `K = X_k W_k + b_k`, `V = X_v W_v + b_v` (Vaswani et al. 2017, §3.2.2).
         Head h owns columns `h·d_k … (h+1)·d_k − 1` of `w_q` and `w_k`. With `num_kv_heads`
         dividing `num_heads`, query head h uses key/value head `⌊h / (H / H_kv)⌋`.
+        `rope`, `alibi`, `alibi_slopes` and `softcap` act as on `/v1/attention`, per head, on the
+        projected queries and keys.
       requestBody:
         required: true
         content:
@@ -204,6 +211,160 @@ paths:
       responses:
         '200':
           $ref: '#/components/responses/AttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/attention/local:
+    post:
+      operationId: luongLocalAttention
+      summary: Luong local attention (local-m or local-p) with dot, general or concat scores.
+      description: |
+        Luong et al. 2015, §3.2. Each target state h_t (a `query` row) attends only to the source
+        states h̄_s (`key` rows) with |s − p_t| ≤ `half_window` D. `monotonic`: p_t = t.
+        `predictive`: p_t = S · sigmoid(v_pᵀ tanh(h_t W_p)) (eq. 9), and the softmax weights over the
+        window are multiplied by exp(−(s − p_t)² / (2σ²)), σ = D/2 (eq. 10; not renormalised).
+        Scores (eq. 8): `dot` h_tᵀ h̄_s, `general` h_tᵀ W_a h̄_s, `concat` v_aᵀ tanh([h_t; h̄_s] W_a).
+        Weights are zero outside each window; `positions` are the p_t.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/LocalAttentionRequest'
+            examples:
+              monotonic:
+                summary: local-m, dot score, D = 1
+                value:
+                  query: [[1, 0], [0, 1], [1, 1]]
+                  key: [[1, 0], [0, 1], [1, 1], [0, 0]]
+                  half_window: 1
+      responses:
+        '200':
+          $ref: '#/components/responses/LocalAttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/positional-encoding:
+    post:
+      operationId: positionalEncoding
+      summary: The sinusoidal positional encoding, optionally added to an input.
+      description: |
+        PE(p, 2i) = sin(p / base^(2i/d)), PE(p, 2i+1) = cos(p / base^(2i/d)) (Vaswani et al. 2017,
+        §3.5), for positions p = 0 … length − 1. With `add_to` `[length, dim]` the answer is the
+        sum. `length × dim` is bounded by `--max-weights` (413 beyond).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PositionalEncodingRequest'
+            examples:
+              small:
+                summary: Four positions of width 4
+                value: {length: 4, dim: 4}
+      responses:
+        '200':
+          $ref: '#/components/responses/PositionalEncodingResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/transformer/encoder-layer:
+    post:
+      operationId: transformerEncoderLayer
+      summary: One Transformer encoder layer (PyTorch nn.TransformerEncoderLayer semantics).
+      description: |
+        Post-norm (`norm_first` false, the paper's and PyTorch's default):
+        `x = LN₁(x + MHA(x))`, `x = LN₂(x + FFN(x))`; pre-norm: `x = x + MHA(LN₁(x))`,
+        `x = x + FFN(LN₂(x))`. `MHA` is `/v1/attention/multi-head` self-attention with the same
+        fields; `FFN(x) = act(x W₁ + b₁) W₂ + b₂` (eq. 2) with `relu` or exact (erf) `gelu`;
+        `LN(x) = (x − mean) / √(var + eps) · gamma + beta` over the last axis (biased variance).
+        Absent gammas are ones and betas zeros. `weights` are the self-attention's.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/EncoderLayerRequest'
+            examples:
+              small:
+                summary: E = 2, one head, F = 2
+                value:
+                  input: [[1, 0], [0, 1], [1, 1]]
+                  num_heads: 1
+                  w_q: [[1, 0], [0, 1]]
+                  w_k: [[1, 0], [0, 1]]
+                  w_v: [[1, 0], [0, 1]]
+                  w_1: [[1, -1], [0.5, 1]]
+                  w_2: [[1, 0], [0, 1]]
+      responses:
+        '200':
+          $ref: '#/components/responses/AttentionResult'
+        '400':
+          $ref: '#/components/responses/MalformedJSON'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Invalid'
+        '503':
+          $ref: '#/components/responses/Overloaded'
+        '504':
+          $ref: '#/components/responses/DeadlineExceeded'
+  /v1/transformer/decoder-layer:
+    post:
+      operationId: transformerDecoderLayer
+      summary: One Transformer decoder layer (PyTorch nn.TransformerDecoderLayer semantics).
+      description: |
+        Self-attention over `input` (pass `causal: true` for the usual masked decoder), then
+        cross-attention over `memory` (the encoder's output: its keys and values, projected by the
+        `cross_` weights, masked by `memory_mask` and `memory_key_lengths`), then the feed-forward
+        network, each with a residual and layer norm `ln1`, `ln2`, `ln3` (post-norm, or pre-norm
+        with `norm_first`). `weights` are the self-attention's, `cross_weights` the cross-attention's.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/DecoderLayerRequest'
+            examples:
+              small:
+                summary: E = 2, one head, two target and three memory positions
+                value:
+                  input: [[1, 0], [0, 1]]
+                  memory: [[1, 0], [0, 1], [1, 1]]
+                  num_heads: 1
+                  causal: true
+                  w_q: [[1, 0], [0, 1]]
+                  w_k: [[1, 0], [0, 1]]
+                  w_v: [[1, 0], [0, 1]]
+                  cross_w_q: [[1, 0], [0, 1]]
+                  cross_w_k: [[1, 0], [0, 1]]
+                  cross_w_v: [[1, 0], [0, 1]]
+                  w_1: [[1, -1], [0.5, 1]]
+                  w_2: [[1, 0], [0, 1]]
+      responses:
+        '200':
+          $ref: '#/components/responses/DecoderLayerResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
         '413':
@@ -307,9 +468,11 @@ paths:
       summary: 'v2 inference, with JSON or binary tensor data.'
       description: |
         The Open Inference Protocol's inference request. Models: `scaled_dot_product_attention`,
-        `multi_head_attention`, `additive_attention` (same semantics and engine as `/v1`); their
-        inputs, datatypes and shapes are in the model metadata, their request parameters in the
-        README. `data` is flat (row-major) or nested; FP64 and FP16 inputs are converted to FP32.
+        `multi_head_attention`, `additive_attention`, `local_attention`, `positional_encoding`,
+        `transformer_encoder_layer`, `transformer_decoder_layer` (same semantics and engine as
+        `/v1`); their inputs, datatypes and shapes are in the model metadata, their request
+        parameters in the README. `inputs` may be empty for a model whose inputs are all optional
+        (`positional_encoding`). `data` is flat (row-major) or nested; FP64 and FP16 inputs are converted to FP32.
 
         Binary tensor data extension: with the header `Inference-Header-Content-Length: N`, the
         first N bytes of the body are the JSON request and the rest the raw little-endian bytes
@@ -430,6 +593,50 @@ components:
       minItems: 2
       maxItems: 2
       items: {type: integer, minimum: 0}
+    Rope:
+      description: 'Rotary position embedding of queries and keys (per head, after any projection). Query i sits at position `offset + i`, key j at j.'
+      type: object
+      additionalProperties: false
+      properties:
+        base:
+          description: θᵢ = base^(−2i/d).
+          type: number
+          exclusiveMinimum: 0
+          default: 10000
+        layout:
+          description: '`interleaved` rotates feature pairs (2i, 2i+1) (the paper, GPT-J); `half` pairs (i, i + d/2) (GPT-NeoX, LLaMA).'
+          type: string
+          enum: [interleaved, half]
+          default: interleaved
+        offset:
+          description: The position of the first query (S − L when decoding with a cache).
+          type: integer
+          minimum: -2147483648
+          maximum: 2147483648
+          default: 0
+    Alibi:
+      description: '`true`: ALiBi with the paper''s slopes m_h = 2^(−8h/H), h = 1 … H (interleaved when H is not a power of two); the score of query i and key j gets −m_h·|i − j|.'
+      type: boolean
+    AlibiSlopes:
+      description: One ALiBi slope per query head, `[H]`, instead of the paper's (do not combine with `alibi`).
+      type: array
+      minItems: 1
+      items: {type: number}
+    Softcap:
+      description: 'c > 0: each scaled score s becomes c·tanh(s/c) before masking and biases (Gemma 2).'
+      type: number
+      exclusiveMinimum: 0
+    GlobalTokens:
+      description: Indices of tokens that attend to every key and that every query attends to, on top of `window`.
+      type: array
+      items: {type: integer, minimum: 0}
+    HeadWeightsChoice:
+      description: '`per_head` (`[.., H, L, S]`), `average` over heads (`[.., L, S]`, as PyTorch) or `none`. `false` means `none`, `true` means `average`.'
+      anyOf:
+        - type: string
+          enum: [per_head, average, none]
+        - type: boolean
+      default: average
     CausalAlignment:
       description: 'Where the causal diagonal sits when L ≠ S: `top_left` (query i sees keys j ≤ i) or `bottom_right` (j ≤ i + S − L). Requires `causal: true`.'
       type: string
@@ -465,6 +672,16 @@ components:
           $ref: '#/components/schemas/Tensor'
         key_lengths:
           $ref: '#/components/schemas/KeyLengths'
+        global_tokens:
+          $ref: '#/components/schemas/GlobalTokens'
+        rope:
+          $ref: '#/components/schemas/Rope'
+        alibi:
+          $ref: '#/components/schemas/Alibi'
+        alibi_slopes:
+          $ref: '#/components/schemas/AlibiSlopes'
+        softcap:
+          $ref: '#/components/schemas/Softcap'
         mode:
           description: '`soft` (softmax) or `hard` (one-hot argmax, ties to the lowest key).'
           type: string
@@ -516,13 +733,16 @@ components:
           $ref: '#/components/schemas/Mask'
         key_lengths:
           $ref: '#/components/schemas/KeyLengths'
+        rope:
+          $ref: '#/components/schemas/Rope'
+        alibi:
+          $ref: '#/components/schemas/Alibi'
+        alibi_slopes:
+          $ref: '#/components/schemas/AlibiSlopes'
+        softcap:
+          $ref: '#/components/schemas/Softcap'
         return_weights:
-          description: '`per_head` (`[.., H, L, S]`), `average` over heads (`[.., L, S]`, as PyTorch) or `none`. `false` means `none`, `true` means `average`.'
-          anyOf:
-            - type: string
-              enum: [per_head, average, none]
-            - type: boolean
-          default: average
+          $ref: '#/components/schemas/HeadWeightsChoice'
     AdditiveRequest:
       type: object
       additionalProperties: false
@@ -557,6 +777,244 @@ components:
         return_weights:
           type: boolean
           default: true
+    LocalAttentionRequest:
+      type: object
+      additionalProperties: false
+      required: [query, key, half_window]
+      properties:
+        query:
+          description: Target states h_t, `[T, d_q]` or `[B, T, d_q]`.
+          $ref: '#/components/schemas/Matrix2or3'
+        key:
+          description: Source states h̄_s, `[S, d_k]` or `[B, S, d_k]`.
+          $ref: '#/components/schemas/Matrix2or3'
+        value:
+          description: '`[S, d_v]` or `[B, S, d_v]`; absent: the keys.'
+          $ref: '#/components/schemas/Matrix2or3'
+        alignment:
+          description: '`monotonic` (local-m, p_t = t) or `predictive` (local-p; needs `w_p`, `v_p`).'
+          type: string
+          enum: [monotonic, predictive]
+          default: monotonic
+        half_window:
+          description: D, keys with |s − p_t| ≤ D take part; at least 1 for `predictive` (σ = D/2).
+          type: integer
+          minimum: 0
+        score:
+          description: '`dot` (d_q = d_k), `general` (needs `w_a` `[d_q, d_k]`) or `concat` (needs `w_a` `[d_q + d_k, h]` and `v_a`).'
+          type: string
+          enum: [dot, general, concat]
+          default: dot
+        w_p: {description: '`[d_q, h]`, predictive alignment only.', $ref: '#/components/schemas/Matrix'}
+        v_p: {description: '`[h]`, predictive alignment only.', $ref: '#/components/schemas/Vector'}
+        w_a: {description: '`[d_q, d_k]` (general) or `[d_q + d_k, h]` (concat).', $ref: '#/components/schemas/Matrix'}
+        v_a: {description: '`[h]`, concat score only.', $ref: '#/components/schemas/Vector'}
+        mask:
+          $ref: '#/components/schemas/Mask'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        causal:
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        mode:
+          type: string
+          enum: [soft, hard]
+          default: soft
+        return_weights:
+          type: boolean
+          default: true
+    PositionalEncodingRequest:
+      type: object
+      additionalProperties: false
+      required: [length, dim]
+      properties:
+        length:
+          description: L, the number of positions (0 … L − 1).
+          type: integer
+          minimum: 0
+        dim:
+          description: d, the width of each encoding.
+          type: integer
+          minimum: 1
+        base:
+          type: number
+          exclusiveMinimum: 0
+          default: 10000
+        add_to:
+          description: '`[length, dim]`: the answer is this plus the encoding.'
+          $ref: '#/components/schemas/Matrix'
+    EncoderLayerRequest:
+      type: object
+      additionalProperties: false
+      required: [input, num_heads, w_q, w_k, w_v, w_1, w_2]
+      properties:
+        input:
+          description: '`[L, E]` or `[B, L, E]`.'
+          $ref: '#/components/schemas/Matrix2or3'
+        w_q: {description: '`[E, H·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_k: {description: '`[E, H_kv·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_v: {description: '`[E, H_kv·d_v]`', $ref: '#/components/schemas/Matrix'}
+        w_o: {description: '`[H·d_v, E]`; absent: the concatenated heads (then H·d_v = E).', $ref: '#/components/schemas/Matrix'}
+        b_q: {$ref: '#/components/schemas/Vector'}
+        b_k: {$ref: '#/components/schemas/Vector'}
+        b_v: {$ref: '#/components/schemas/Vector'}
+        b_o: {$ref: '#/components/schemas/Vector'}
+        num_heads:
+          type: integer
+          minimum: 1
+        num_kv_heads:
+          description: Key/value heads; must divide `num_heads`.
+          type: integer
+          minimum: 1
+        w_1: {description: '`[E, F]`', $ref: '#/components/schemas/Matrix'}
+        b_1: {description: '`[F]`', $ref: '#/components/schemas/Vector'}
+        w_2: {description: '`[F, E]`', $ref: '#/components/schemas/Matrix'}
+        b_2: {description: '`[E]`', $ref: '#/components/schemas/Vector'}
+        activation:
+          type: string
+          enum: [relu, gelu]
+          default: relu
+        eps:
+          description: The layer norms' ε.
+          type: number
+          exclusiveMinimum: 0
+          default: 1.0e-5
+        norm_first:
+          description: Pre-norm (true) or post-norm (false, the original paper's and PyTorch's default).
+          type: boolean
+          default: false
+        causal:
+          description: Causal self-attention.
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        mask:
+          description: 'Self-attention mask, `[L, L]` or `[B, L, L]`.'
+          $ref: '#/components/schemas/Mask'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        return_weights:
+          $ref: '#/components/schemas/HeadWeightsChoice'
+        ln1_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
+        ln1_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
+        ln2_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
+        ln2_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
+    DecoderLayerRequest:
+      type: object
+      additionalProperties: false
+      required: [input, memory, num_heads, w_q, w_k, w_v, cross_w_q, cross_w_k, cross_w_v, w_1, w_2]
+      properties:
+        input:
+          description: 'The target, `[L, E]` or `[B, L, E]`.'
+          $ref: '#/components/schemas/Matrix2or3'
+        memory:
+          description: 'The encoder output, `[S, E]` or `[B, S, E]`: the cross-attention''s keys and values.'
+          $ref: '#/components/schemas/Matrix2or3'
+        w_q: {description: '`[E, H·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_k: {description: '`[E, H_kv·d_k]`', $ref: '#/components/schemas/Matrix'}
+        w_v: {description: '`[E, H_kv·d_v]`', $ref: '#/components/schemas/Matrix'}
+        w_o: {description: '`[H·d_v, E]`; absent: the concatenated heads (then H·d_v = E).', $ref: '#/components/schemas/Matrix'}
+        b_q: {$ref: '#/components/schemas/Vector'}
+        b_k: {$ref: '#/components/schemas/Vector'}
+        b_v: {$ref: '#/components/schemas/Vector'}
+        b_o: {$ref: '#/components/schemas/Vector'}
+        cross_w_q: {description: '`[E, H·d_k]`', $ref: '#/components/schemas/Matrix'}
+        cross_w_k: {description: '`[E, H_kv·d_k]`', $ref: '#/components/schemas/Matrix'}
+        cross_w_v: {description: '`[E, H_kv·d_v]`', $ref: '#/components/schemas/Matrix'}
+        cross_w_o: {description: '`[H·d_v, E]`; absent: the concatenated heads (then H·d_v = E).', $ref: '#/components/schemas/Matrix'}
+        cross_b_q: {$ref: '#/components/schemas/Vector'}
+        cross_b_k: {$ref: '#/components/schemas/Vector'}
+        cross_b_v: {$ref: '#/components/schemas/Vector'}
+        cross_b_o: {$ref: '#/components/schemas/Vector'}
+        num_heads:
+          type: integer
+          minimum: 1
+        num_kv_heads:
+          description: Key/value heads; must divide `num_heads`.
+          type: integer
+          minimum: 1
+        w_1: {description: '`[E, F]`', $ref: '#/components/schemas/Matrix'}
+        b_1: {description: '`[F]`', $ref: '#/components/schemas/Vector'}
+        w_2: {description: '`[F, E]`', $ref: '#/components/schemas/Matrix'}
+        b_2: {description: '`[E]`', $ref: '#/components/schemas/Vector'}
+        activation:
+          type: string
+          enum: [relu, gelu]
+          default: relu
+        eps:
+          description: The layer norms' ε.
+          type: number
+          exclusiveMinimum: 0
+          default: 1.0e-5
+        norm_first:
+          description: Pre-norm (true) or post-norm (false, the original paper's and PyTorch's default).
+          type: boolean
+          default: false
+        causal:
+          description: Causal self-attention.
+          type: boolean
+          default: false
+        causal_alignment:
+          $ref: '#/components/schemas/CausalAlignment'
+        mask:
+          description: 'Self-attention mask, `[L, L]` or `[B, L, L]`.'
+          $ref: '#/components/schemas/Mask'
+        key_lengths:
+          $ref: '#/components/schemas/KeyLengths'
+        return_weights:
+          $ref: '#/components/schemas/HeadWeightsChoice'
+        ln1_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
+        ln1_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
+        ln2_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
+        ln2_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
+        ln3_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
+        ln3_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
+        memory_mask:
+          description: 'Cross-attention mask, `[L, S]` or `[B, L, S]`.'
+          $ref: '#/components/schemas/Mask'
+        memory_key_lengths:
+          description: Per batch element, the number of valid memory positions.
+          $ref: '#/components/schemas/KeyLengths'
+    LocalAttentionResult:
+      type: object
+      additionalProperties: false
+      required: [output, positions]
+      properties:
+        output:
+          description: '`[.., T, d_v]`.'
+          $ref: '#/components/schemas/Tensor'
+        weights:
+          description: '`[.., T, S]`, zero outside each window; present when asked for.'
+          $ref: '#/components/schemas/Tensor'
+        positions:
+          description: The aligned positions p_t, `[.., T]`.
+          $ref: '#/components/schemas/Tensor'
+    PositionalEncodingResult:
+      type: object
+      additionalProperties: false
+      required: [encoding]
+      properties:
+        encoding:
+          description: '`[length, dim]` (plus `add_to` when given); an empty array when length is 0.'
+          type: array
+          items: {$ref: '#/components/schemas/Vector'}
+    DecoderLayerResult:
+      type: object
+      additionalProperties: false
+      required: [output]
+      properties:
+        output:
+          description: '`[.., L, E]`.'
+          $ref: '#/components/schemas/Tensor'
+        weights:
+          description: 'The self-attention''s, `[.., L, L]` (`[.., H, L, L]` per head).'
+          $ref: '#/components/schemas/Tensor'
+        cross_weights:
+          description: 'The cross-attention''s, `[.., L, S]` (`[.., H, L, S]` per head).'
+          $ref: '#/components/schemas/Tensor'
     AttentionResult:
       type: object
       additionalProperties: false
@@ -655,10 +1113,18 @@ components:
       description: |
         Request parameters. Protocol: `binary_data_output` (boolean); `priority` and `timeout` are
         accepted and ignored. Models: `scale`, `causal`, `causal_alignment` (`top_left` |
-        `bottom_right`), `window_left`, `window_right`, `mode` (`soft` | `hard`) for
-        scaled_dot_product_attention; `num_heads` (required), `num_kv_heads`, `scale`, `causal`,
-        `causal_alignment`, `weights_mode` (`per_head` | `average`) for multi_head_attention;
-        `causal`, `causal_alignment`, `mode` for additive_attention. Unknown names are refused.
+        `bottom_right`), `window_left`, `window_right`, `mode` (`soft` | `hard`) and the position
+        terms for scaled_dot_product_attention; `num_heads` (required), `num_kv_heads`, `scale`,
+        `causal`, `causal_alignment`, `weights_mode` (`per_head` | `average`) and the position terms
+        for multi_head_attention; `causal`, `causal_alignment`, `mode` for additive_attention;
+        `half_window` (required), `alignment` (`monotonic` | `predictive`), `score` (`dot` |
+        `general` | `concat`), `causal`, `causal_alignment`, `mode` for local_attention; `length`,
+        `dim` (required), `base` for positional_encoding; `num_heads` (required), `num_kv_heads`,
+        `activation` (`relu` | `gelu`), `eps`, `norm_first`, `causal`, `causal_alignment`,
+        `weights_mode` for transformer_encoder_layer and transformer_decoder_layer. The position
+        terms: `rope` (boolean) with `rope_base`, `rope_layout` (`interleaved` | `half`),
+        `rope_offset`; `alibi` (boolean: the paper's slopes; or the input `alibi_slopes`);
+        `softcap`. Unknown names are refused.
       type: object
       additionalProperties:
         type: [boolean, number, string]
@@ -672,7 +1138,7 @@ components:
           type: array
           items: {type: integer, minimum: 0}
         datatype:
-          description: FP32 (FP64 and FP16 converted) for numbers, BOOL for `mask`, INT32 or INT64 for `key_lengths`.
+          description: FP32 (FP64 and FP16 converted) for numbers, BOOL for masks, INT32 or INT64 for `key_lengths`, `memory_key_lengths` and `global_tokens`.
           type: string
           enum: [BOOL, INT32, INT64, FP16, FP32, FP64]
         parameters:
@@ -693,7 +1159,7 @@ components:
       properties:
         name:
           type: string
-          enum: [output, weights]
+          enum: [output, weights, positions, cross_weights, encoding]
         parameters:
           type: object
           additionalProperties: false
@@ -714,7 +1180,6 @@ components:
           $ref: '#/components/schemas/V2Parameters'
         inputs:
           type: array
-          minItems: 1
           items: {$ref: '#/components/schemas/V2RequestInput'}
         outputs:
           description: The outputs to compute and return, in order; absent or empty means all.
@@ -754,7 +1219,8 @@ components:
       required: true
       schema:
         type: string
-        enum: [scaled_dot_product_attention, multi_head_attention, additive_attention]
+        enum: [scaled_dot_product_attention, multi_head_attention, additive_attention, local_attention,
+               positional_encoding, transformer_encoder_layer, transformer_decoder_layer]
     V2ModelVersion:
       name: model_version
       in: path
@@ -795,6 +1261,26 @@ components:
           example:
             output: [[1.0, 2.0], [2.6, 3.6]]
             weights: [[1.0, 0.0, 0.0], [0.33, 0.67, 0.0]]
+    LocalAttentionResult:
+      description: The attention output, the weights when asked for, and the aligned positions p_t.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/LocalAttentionResult'
+    PositionalEncodingResult:
+      description: The encoding (plus `add_to` when given).
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/PositionalEncodingResult'
+          example:
+            encoding: [[0.0, 1.0], [0.84147096, 0.5403023]]
+    DecoderLayerResult:
+      description: The layer's output, and both attentions' weights when asked for.
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/DecoderLayerResult'
     MalformedJSON:
       description: The body is not JSON (or is empty).
       content:
@@ -945,7 +1431,7 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/V2Error'
-          example: {error: "Unknown model 'sdpa'. The models are scaled_dot_product_attention, multi_head_attention, additive_attention, version 1."}
+          example: {error: "Unknown model 'sdpa'. The models are scaled_dot_product_attention, multi_head_attention, additive_attention, local_attention, positional_encoding, transformer_encoder_layer, transformer_decoder_layer, version 1."}
     V2TooLarge:
       description: The body (or its inflated size, when compressed) is over `--max-body-bytes`, or the weights would be over `--max-weights` (leave `weights` out of `outputs`).
       content:

@@ -85,7 +85,7 @@ import Testing
                                                                dim: fixture.options["dim"] as! Int,
                                                                base: fixture.options["base"] as! Double,
                                                                addTo: try fixture.tensor("add_to"))
-            check(fixture, "output", encoding)
+            check(fixture, "output", encoding.output)
         case "transformer_encoder_layer":
             let input = TransformerEncoderLayerInput(
                 input: try fixture.required("input"), attention: try fixture.projections(""),

@@ -224,7 +224,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func sinusoidalEncoding() async throws {
-        let encoding = try await engine.sinusoidalEncoding(length: 50, dim: 7, base: 10_000)
+        let encoding = try await engine.sinusoidalEncoding(length: 50, dim: 7, base: 10_000).output
         #expect(encoding.shape == [50, 7])
         for p in [0, 1, 17, 49] {
             for k in 0..<7 {
@@ -234,7 +234,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
             }
         }
         let ones = try Tensor(shape: [50, 7], scalars: [Float](repeating: 1, count: 350))
-        let sum = try await engine.sinusoidalEncoding(length: 50, dim: 7, addTo: ones)
+        let sum = try await engine.sinusoidalEncoding(length: 50, dim: 7, addTo: ones).output
         #expect(zip(sum.scalars, encoding.scalars).allSatisfy { abs($0 - $1 - 1) < 1e-6 })
         await #expect(throws: AttentionError.self) { _ = try await engine.sinusoidalEncoding(length: 3, dim: 7, addTo: ones) }
         await #expect(throws: AttentionError.self) { _ = try await engine.sinusoidalEncoding(length: -1, dim: 7) }

@@ -36,8 +36,21 @@ import Testing
             let response = try await client.execute(uri: "/", method: .get)
             #expect(response.status == .ok)
             let paths = (response.json["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
-            #expect(Set(paths) == ["/v1/attention", "/v1/attention/multi-head", "/v1/attention/additive",
-                                   "/health", "/ready", "/metrics", "/openapi.yaml"])
+            #expect(Set(paths) == ["/v1/attention", "/v1/attention/multi-head", "/v1/attention/additive", "/v1/attention/local",
+                                   "/v1/positional-encoding", "/v1/transformer/encoder-layer", "/v1/transformer/decoder-layer",
+                                   "/health", "/ready", "/metrics", "/openapi.yaml",
+                                   "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/ready",
+                                   "/v2/models/{name}/infer"])
+            // Every path listed answers its method (no 404/405), the templated ones for each model.
+            for endpoint in response.json["endpoints"] as? [[String: Any]] ?? [] {
+                let path = endpoint["path"] as? String ?? ""
+                for model in path.contains("{name}") ? ["local_attention", "transformer_decoder_layer"] : [""] {
+                    let concrete = path.replacingOccurrences(of: "{name}", with: model)
+                    let method: HTTPRequest.Method = endpoint["method"] as? String == "POST" ? .post : .get
+                    let answer = try await client.execute(uri: concrete, method: method, body: ByteBuffer(string: "{}"))
+                    #expect(![404, 405].contains(answer.status.code), "\(method) \(concrete): \(answer.status)")
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@ The block runs as written, with `127.0.0.1:8080` pointed at PORT; its request bo
 in float64, so the README and this check cannot drift apart.
 """
 import json
+import math
 import re
 import subprocess
 import sys
@@ -46,31 +47,91 @@ def dot_product(q, k, v, scale=None, causal=False):
     return w @ v, w
 
 
+def multi_head(xq, xkv, body, prefix="", causal=False):
+    """Self- or cross-attention with the `prefix` projections; weights averaged over heads."""
+    a = lambda key: np.array(body[key], dtype=np.float64)
+    H = body["num_heads"]
+    q, k, v = xq @ a(prefix + "w_q"), xkv @ a(prefix + "w_k"), xkv @ a(prefix + "w_v")
+    dk, dv = q.shape[-1] // H, v.shape[-1] // H
+    heads, weights = [], []
+    for h in range(H):
+        o, w = dot_product(q[:, h * dk:(h + 1) * dk], k[:, h * dk:(h + 1) * dk], v[:, h * dv:(h + 1) * dv],
+                           causal=causal)
+        heads.append(o)
+        weights.append(w)
+    out = np.concatenate(heads, axis=-1)
+    if prefix + "w_o" in body:
+        out = out @ a(prefix + "w_o")
+    return out, np.stack(weights)
+
+
+def layer_norm(x, eps=1e-5):
+    """Gammas ones and betas zeros, as the examples leave them out."""
+    mean = x.mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+
+
+def feed_forward(x, body):
+    hidden = x @ np.array(body["w_1"], dtype=np.float64)
+    if body.get("activation") == "gelu":
+        hidden = 0.5 * hidden * (1 + np.vectorize(math.erf)(hidden / math.sqrt(2)))
+    else:
+        hidden = np.maximum(hidden, 0)
+    return hidden @ np.array(body["w_2"], dtype=np.float64)
+
+
+def luong_local(body):
+    """Luong et al. 2015, §3.2: local-m or local-p (eq. 9, 10) with the dot score."""
+    h_t, h_s = np.array(body["query"], dtype=np.float64), np.array(body["key"], dtype=np.float64)
+    T, S, D = len(h_t), len(h_s), body["half_window"]
+    if body.get("alignment") == "predictive":
+        z = np.tanh(h_t @ np.array(body["w_p"], dtype=np.float64)) @ np.array(body["v_p"], dtype=np.float64)
+        p = S / (1 + np.exp(-z))
+    else:
+        p = np.arange(T, dtype=np.float64)
+    s = np.arange(S)[None, :]
+    scores = np.where(np.abs(s - p[:, None]) <= D, h_t @ h_s.T, -np.inf)
+    w = softmax(scores)
+    if body.get("alignment") == "predictive":
+        w = w * np.exp(-((s - p[:, None]) ** 2) / (2 * (D / 2) ** 2))
+    values = np.array(body.get("value", body["key"]), dtype=np.float64)
+    return {"output": w @ values, "weights": w, "positions": p}
+
+
 def expected(name, body):
     a = lambda key: np.array(body[key], dtype=np.float64)
     if name == "attention":
         out, w = dot_product(a("query"), a("key"), a("value"), body.get("scale"), body.get("causal", False))
         return {"output": out, "weights": w}
     if name == "multi-head":
-        x = a("query")
-        H = body["num_heads"]
-        q, k, v = x @ a("w_q"), x @ a("w_k"), x @ a("w_v")
-        dk, dv = q.shape[-1] // H, v.shape[-1] // H
-        heads, weights = [], []
-        for h in range(H):
-            o, w = dot_product(q[:, h * dk:(h + 1) * dk], k[:, h * dk:(h + 1) * dk], v[:, h * dv:(h + 1) * dv])
-            heads.append(o)
-            weights.append(w)
-        out = np.concatenate(heads, axis=-1)
-        if "w_o" in body:
-            out = out @ a("w_o")
-        return {"output": out, "weights": np.stack(weights)}
+        out, weights = multi_head(a("query"), a("query"), body)
+        return {"output": out, "weights": weights}
     if name == "additive":
         s, hk = a("query") @ a("w_query"), a("key") @ a("w_key")
         scores = np.tanh(s[:, None, :] + hk[None, :, :]) @ a("v")
         w = softmax(scores)
         values = a("value") if "value" in body else a("key")
         return {"output": w @ values, "weights": w}
+    if name == "local":
+        return luong_local(body)
+    if name == "positional-encoding":
+        L, d, base = body["length"], body["dim"], body.get("base", 10000)
+        k = np.arange(d)
+        angles = np.arange(L)[:, None] / base ** ((k - k % 2) / d)[None, :]
+        return {"encoding": np.where(k % 2 == 0, np.sin(angles), np.cos(angles))}
+    if name == "encoder-layer":  # post-norm: x = LN1(x + SA(x)), x = LN2(x + FFN(x))
+        x = a("input")
+        attended, weights = multi_head(x, x, body, causal=body.get("causal", False))
+        y = layer_norm(x + attended)
+        return {"output": layer_norm(y + feed_forward(y, body)), "weights": weights.mean(axis=0)}
+    if name == "decoder-layer":  # post-norm, then cross-attention over memory
+        x, memory = a("input"), a("memory")
+        attended, weights = multi_head(x, x, body, causal=body.get("causal", False))
+        y = layer_norm(x + attended)
+        crossed, cross_weights = multi_head(y, memory, body, prefix="cross_")
+        y = layer_norm(y + crossed)
+        return {"output": layer_norm(y + feed_forward(y, body)), "weights": weights.mean(axis=0),
+                "cross_weights": cross_weights.mean(axis=0)}
     return None
 
 
@@ -93,7 +154,8 @@ def main():
     readme, port = sys.argv[1], sys.argv[2]
     found = examples(open(readme, encoding="utf-8").read())
     names = [name for name, _ in found]
-    required = {"health", "attention", "multi-head", "additive", "problem"}
+    required = {"health", "attention", "multi-head", "additive", "local", "positional-encoding", "encoder-layer",
+                "decoder-layer", "problem"}
     if not required <= set(names):
         sys.exit(f"{readme}: missing e2e examples {sorted(required - set(names))}")
     for name, command in found:

@@ -200,13 +200,19 @@ enum TransformerLayer {
         try Validate.rank(x, "input", in: 2...3, names: "[L, E] or [B, L, E]")
         let width = x.shape.last!
         try Validate.features(width, "input", "E")
-        for (projections, memory, masking) in attention {
-            let prepared = try MultiHead.prepare(MultiHeadAttentionInput(query: x, key: memory, projections: projections,
-                                                                         numHeads: numHeads, numKVHeads: numKVHeads),
-                                                 options: MultiHeadAttentionOptions(masking: masking, weights: weights))
-            guard prepared.outputShape.last == width else {
-                throw .shape(projections.wO == nil ? "w_v" : "w_o",
-                             "must give the attention an output of width E = \(width) for the residual connection, got \(prepared.outputShape.last ?? 0)")
+        for (position, (projections, memory, masking)) in attention.enumerated() {
+            // The second attention is the decoder's cross-attention: its fields are `cross_w_q`, …
+            let prefix = position == 0 ? "" : "cross_"
+            do throws(AttentionError) {
+                let prepared = try MultiHead.prepare(MultiHeadAttentionInput(query: x, key: memory, projections: projections,
+                                                                             numHeads: numHeads, numKVHeads: numKVHeads),
+                                                     options: MultiHeadAttentionOptions(masking: masking, weights: weights))
+                guard prepared.outputShape.last == width else {
+                    throw AttentionError.shape(projections.wO == nil ? "w_v" : "w_o",
+                                               "must give the attention an output of width E = \(width) for the residual connection, got \(prepared.outputShape.last ?? 0)")
+                }
+            } catch {
+                throw error.inLayer(projectionPrefix: prefix)
             }
         }
         try Validate.matrix(feedForward.w1, "w_1", rows: width, rowsName: "E")
@@ -269,5 +275,25 @@ enum TransformerLayer {
             throw .invalid("input", "drives an intermediate activation of the layer beyond Float32 range")
         }
         return t
+    }
+}
+
+extension AttentionError {
+    /// The error of a layer's attention block with its field named as the layer's API names
+    /// it: the block's query and self-attention keys are the layer's `input`, the
+    /// cross-attention's keys are `memory` (masked by `memory_mask`, `memory_key_lengths`),
+    /// and its projections carry `projectionPrefix` (`cross_w_q`, …).
+    func inLayer(projectionPrefix prefix: String) -> AttentionError {
+        let cross = !prefix.isEmpty
+        let renamed: String
+        switch field {
+        case "query": renamed = "input"
+        case "key", "value": renamed = cross ? "memory" : "input"
+        case "mask", "key_lengths": renamed = cross ? "memory_" + field : field
+        case _ where field.hasPrefix("w_") || field.hasPrefix("b_"): renamed = prefix + field
+        default: return self
+        }
+        return AttentionError(kind: kind, field: renamed, index: index,
+                              message: message.replacingOccurrences(of: "`\(field)`", with: "`\(renamed)`"))
     }
 }

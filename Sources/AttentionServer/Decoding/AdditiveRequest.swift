@@ -6,7 +6,7 @@ enum AdditiveRequest {
     static let fields = ["query", "key", "value", "w_query", "w_key", "v", "bias", "mask", "key_lengths",
                          "causal", "causal_alignment", "mode", "return_weights"]
 
-    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> V1Job {
+    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> EngineJob {
         let request = try RequestObject(document, known: fields)
         guard let query = try request.tensor("query", ranks: 2...3, shapes: "[L, d_q] or [B, L, d_q]") else {
             throw request.missing("query", expected: "decoder states, an array of numbers [L, d_q] or [B, L, d_q]")

@@ -4,9 +4,9 @@ import TensorJSON
 /// `POST /v1/attention`: scaled dot-product attention on given Q, K, V.
 enum DotProductRequest {
     static let fields = ["query", "key", "value", "scale", "causal", "causal_alignment", "window",
-                         "mask", "bias", "key_lengths", "mode", "return_weights"]
+                         "mask", "bias", "key_lengths", "global_tokens", "mode", "return_weights"] + PositionFields.names
 
-    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> V1Job {
+    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> EngineJob {
         let request = try RequestObject(document, known: fields)
         let ranks = 2...4
         let shapes = "[L, d_k], [B, L, d_k] or [B, H, L, d_k]"
@@ -21,8 +21,10 @@ enum DotProductRequest {
         }
         var options = DotProductAttentionOptions()
         options.scale = try request.number("scale")
-        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "window", "mask", "key_lengths"],
+        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "window", "mask", "key_lengths",
+                                                                   "global_tokens"],
                                                  maskShapes: "booleans broadcastable to [.., L, S]")
+        options.positions = try PositionFields.read(request, heads: query.rank == 4 ? query.shape[1] : 1)
         options.bias = try request.tensor("bias", ranks: 1...4, shapes: "numbers broadcastable to [.., L, S]")
         options.mode = try request.choice("mode", of: AttentionMode.self) ?? .soft
         options.returnWeights = try request.bool("return_weights") ?? true

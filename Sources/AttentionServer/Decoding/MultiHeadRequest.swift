@@ -5,9 +5,9 @@ import TensorJSON
 enum MultiHeadRequest {
     static let fields = ["query", "key", "value", "num_heads", "num_kv_heads", "w_q", "w_k", "w_v", "w_o",
                          "b_q", "b_k", "b_v", "b_o", "scale", "causal", "causal_alignment", "window", "mask",
-                         "key_lengths", "return_weights"]
+                         "key_lengths", "return_weights"] + PositionFields.names
 
-    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> V1Job {
+    static func decode(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> EngineJob {
         let request = try RequestObject(document, known: fields)
         let inputShapes = "[L, E] or [B, L, E]"
         guard let query = try request.tensor("query", ranks: 2...3, shapes: inputShapes) else {
@@ -40,6 +40,7 @@ enum MultiHeadRequest {
         options.scale = try request.number("scale")
         options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "window", "mask", "key_lengths"],
                                                  maskShapes: "booleans [L, S] or [B, L, S]")
+        options.positions = try PositionFields.read(request, heads: numHeads)
         options.weights = try weightsMode(request)
         let batch = Array(query.shape.dropLast(2))
         let length = query.shape[query.rank - 2]
@@ -56,7 +57,7 @@ enum MultiHeadRequest {
 
     /// `"per_head"`, `"average"` (the default, as PyTorch) or `"none"`; `false` is read as
     /// `"none"` and `true` as `"average"`, so that the flag of the other endpoints works here too.
-    private static func weightsMode(_ request: RequestObject) throws(Problem) -> HeadWeights {
+    static func weightsMode(_ request: RequestObject) throws(Problem) -> HeadWeights {
         if case .bool(let flag)? = request.object["return_weights"] { return flag ? .average : .none }
         return try request.choice("return_weights", of: HeadWeights.self) ?? .average
     }

@@ -11,7 +11,8 @@ struct RequestObject {
     /// unknown member is reported with the closest known name.
     init(_ value: JSONValue, known: [String], at pointer: JSONPointer = .root) throws(Problem) {
         guard case .object(let object) = value else {
-            throw Problem(.invalidRequest, detail: "The request body must be a JSON object, got \(value.kindDescription).",
+            let what = pointer == .root ? "The request body" : "`\(pointer.tokens.joined(separator: "."))`"
+            throw Problem(.invalidRequest, detail: "\(what) must be a JSON object, got \(value.kindDescription).",
                           pointer: pointer.description)
         }
         for key in object.keys where !known.contains(key) {

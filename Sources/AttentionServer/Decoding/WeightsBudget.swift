@@ -7,16 +7,32 @@ struct WeightsBudget {
 
     /// Throws 413 when `dimensions` multiply to more than the limit (or overflow).
     func check(_ dimensions: [Int], disable: String) throws(Problem) {
+        try check(all: [dimensions], disable: disable)
+    }
+
+    /// Throws 413 when the tensors of these shapes (a decoder layer's two attentions)
+    /// hold more elements together than the limit.
+    func check(all shapes: [[Int]], disable: String) throws(Problem) {
+        let total = shapes.reduce(0) { total, shape in
+            let (sum, overflow) = total.addingReportingOverflow(Self.count(shape))
+            return overflow ? .max : sum
+        }
+        guard total > maxWeights else { return }
+        let described = shapes.map(Shape.describe).joined(separator: " and ")
+        throw Problem(
+            .weightsTooLarge,
+            detail: "The attention weights would have \(total) elements (shape \(described)), more than --max-weights \(maxWeights). Pass \(disable) to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
+            pointer: "/return_weights")
+    }
+
+    /// The product of `dimensions`, `Int.max` when it overflows.
+    static func count(_ dimensions: [Int]) -> Int {
         var count = 1
         for dimension in dimensions {
             let (product, overflow) = count.multipliedReportingOverflow(by: max(dimension, 0))
-            guard !overflow else { count = .max; break }
+            guard !overflow else { return .max }
             count = product
         }
-        guard count > maxWeights else { return }
-        throw Problem(
-            .weightsTooLarge,
-            detail: "The attention weights would have \(count) elements (shape \(Shape.describe(dimensions))), more than --max-weights \(maxWeights). Pass \(disable) to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
-            pointer: "/return_weights")
+        return count
     }
 }

@@ -2,16 +2,16 @@ import AttentionEngine
 import NIOCore
 import TensorJSON
 
-/// Writes a mechanism's result as the v1 response body, `{"output": …, "weights": …}`.
+/// Writes a mechanism's result as the v1 response body, e.g. `{"output": …, "weights": …}`.
 enum ResultEncoder {
-    static func encode(_ result: AttentionResult) -> ByteBuffer {
+    /// Writes each of `fields` that the result holds, in order.
+    static func encode(_ result: AttentionResult, fields: [ResultField]) -> ByteBuffer {
         var writer = JSONWriter(reservingCapacity: estimatedSize(result))
         writer.beginObject()
-        writer.key("output")
-        writer.tensor(shape: result.output.shape, values: result.output.scalars)
-        if let weights = result.weights {
-            writer.key("weights")
-            writer.tensor(shape: weights.shape, values: weights.scalars)
+        for field in fields {
+            guard let tensor = field.part.tensor(in: result) else { continue }
+            writer.key(field.name)
+            writer.tensor(shape: tensor.shape, values: tensor.scalars)
         }
         writer.endObject()
         return ByteBuffer(bytes: writer.bytes)
@@ -19,6 +19,7 @@ enum ResultEncoder {
 
     /// About 12 bytes per Float32 printed shortest, plus brackets.
     static func estimatedSize(_ result: AttentionResult) -> Int {
-        32 + 12 * (result.output.scalars.count + (result.weights?.scalars.count ?? 0))
+        let tensors = [result.output, result.weights, result.positions, result.crossWeights].compactMap { $0 }
+        return 64 + 12 * tensors.reduce(0) { $0 + $1.scalars.count }
     }
 }

@@ -3,15 +3,19 @@ import TensorJSON
 
 /// `GET /`, a short index of the endpoints, and `GET /openapi.yaml`, the contract.
 struct IndexController {
-    static let endpoints: [(method: String, path: String, summary: String)] = [
-        ("POST", "/v1/attention", "Scaled dot-product attention on given query, key and value"),
-        ("POST", "/v1/attention/multi-head", "Multi-head attention with projections"),
-        ("POST", "/v1/attention/additive", "Additive (Bahdanau) attention"),
-        ("GET", "/health", "Liveness: 200 while the process serves"),
-        ("GET", "/ready", "Readiness: 200 when the pool accepts work, 503 while starting or draining"),
-        ("GET", "/metrics", "Prometheus metrics"),
-        ("GET", "/openapi.yaml", "The OpenAPI 3.1 description of this API"),
-    ]
+    static let endpoints: [(method: String, path: String, summary: String)] =
+        V1Endpoint.allCases.map { (method: "POST", path: $0.path, summary: $0.summary) } + [
+            ("GET", "/health", "Liveness: 200 while the process serves"),
+            ("GET", "/ready", "Readiness: 200 when the pool accepts work, 503 while starting or draining"),
+            ("GET", "/metrics", "Prometheus metrics"),
+            ("GET", "/openapi.yaml", "The OpenAPI 3.1 description of this API"),
+            ("GET", "/v2", "Open Inference Protocol (KServe v2): server metadata"),
+            ("GET", "/v2/health/live", "v2 liveness"),
+            ("GET", "/v2/health/ready", "v2 readiness"),
+            ("GET", "/v2/models/{name}", "v2 model metadata; models: \(ModelCatalog.names.joined(separator: ", "))"),
+            ("GET", "/v2/models/{name}/ready", "v2 model readiness"),
+            ("POST", "/v2/models/{name}/infer", "v2 inference, JSON or binary tensors"),
+        ]
 
     static let paths = ["/", "/openapi.yaml"]
 

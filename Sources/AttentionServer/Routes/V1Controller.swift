@@ -2,7 +2,7 @@ import AttentionEngine
 import Hummingbird
 import TensorJSON
 
-/// `POST /v1/attention`, `/v1/attention/multi-head` and `/v1/attention/additive`.
+/// The `POST /v1/…` endpoints, one per case of ``V1Endpoint``.
 ///
 /// Each request goes: admission (503 at once when the pool is full, before any byte of
 /// the body is read) → body, bounded by `--max-body-bytes` → parse and validate on the
@@ -19,21 +19,17 @@ struct V1Controller {
     /// Parses and encodes JSON away from the event loops; the engine's own pool computes.
     let codec: CodecPool
 
-    static let paths = V1Job.Endpoint.allCases.map(path(of:))
-
-    static func path(of endpoint: V1Job.Endpoint) -> String {
-        endpoint == .dotProduct ? "/v1/attention" : "/v1/attention/\(endpoint.rawValue)"
-    }
+    static let paths = V1Endpoint.allCases.map(\.path)
 
     func addRoutes(to router: Router<AttentionRequestContext>) {
-        for endpoint in V1Job.Endpoint.allCases {
-            router.post(RouterPath(Self.path(of: endpoint))) { request, context in
+        for endpoint in V1Endpoint.allCases {
+            router.post(RouterPath(endpoint.path)) { request, context in
                 try await respond(to: request, context: context, endpoint: endpoint)
             }
         }
     }
 
-    private func respond(to request: Request, context: AttentionRequestContext, endpoint: V1Job.Endpoint) async throws -> Response {
+    private func respond(to request: Request, context: AttentionRequestContext, endpoint: V1Endpoint) async throws -> Response {
         let arrived = ContinuousClock.now
         let admission = try admit()
         let limits = (body: configuration.maxBodyBytes, weights: WeightsBudget(maxWeights: configuration.maxWeights))
@@ -52,7 +48,9 @@ struct V1Controller {
             } catch let error as EngineError {
                 throw engineProblem(error)
             }
-            let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) { ResultEncoder.encode(computed.result) }
+            let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) {
+                ResultEncoder.encode(computed.result, fields: endpoint.answer)
+            }
             return (encoded, computed.timing)
         }
         context.timings.record(queue: computed.1.queued, compute: computed.1.compute)
@@ -83,7 +81,7 @@ struct V1Controller {
     }
 
     /// Parses (400 when not JSON) and validates (422) a body for `endpoint`.
-    static func decode(_ body: ByteBuffer, endpoint: V1Job.Endpoint, budget: WeightsBudget) throws(Problem) -> V1Job {
+    static func decode(_ body: ByteBuffer, endpoint: V1Endpoint, budget: WeightsBudget) throws(Problem) -> EngineJob {
         let parsed = body.withUnsafeReadableBytes { bytes in
             Result { () throws(JSONParseError) -> JSONValue in try JSONReader().parse(bytes) }
         }

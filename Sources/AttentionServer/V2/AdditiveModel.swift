@@ -20,11 +20,11 @@ enum AdditiveModel {
             .init(name: "key_lengths", kind: .integer, ranks: 1...1, shapes: "[B]", required: false),
         ],
         parameters: ["causal", "causal_alignment", "mode"],
-        outputs: [.init(name: "output", rank: 3), .init(name: "weights", rank: 3)],
+        outputs: [.init(.output, rank: 3), .init(.weights, rank: 3)],
         plan: plan
     )
 
-    private static func plan(_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> V1Job {
+    private static func plan(_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> EngineJob {
         let query = inputs.required("query"), key = inputs.required("key")
         var options = AdditiveAttentionOptions()
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)

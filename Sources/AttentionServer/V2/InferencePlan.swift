@@ -4,8 +4,10 @@ import TensorJSON
 /// The outputs a request asked for, in order, each JSON or binary.
 struct ModelOutputs: Sendable, Equatable {
     struct Selected: Sendable, Equatable {
-        let name: String
+        let field: ResultField
         let binary: Bool
+
+        var name: String { field.name }
     }
 
     let selected: [Selected]
@@ -15,24 +17,24 @@ struct ModelOutputs: Sendable, Equatable {
 
     /// `requested` nil (or empty) selects every output of `model`, as the protocol says.
     init(_ requested: [InferenceRequest.RequestedOutput]?, model: ModelSpec, binaryDefault: Bool) throws(InferenceError) {
-        let names = model.outputs.map(\.name)
         guard let requested, !requested.isEmpty else {
-            selected = names.map { Selected(name: $0, binary: binaryDefault) }
+            selected = model.outputs.map { Selected(field: $0.field, binary: binaryDefault) }
             return
         }
         var selected: [Selected] = []
         for output in requested {
-            guard names.contains(output.name) else {
-                throw .badRequest("Model '\(model.name)' has no output '\(output.name)'; its outputs are \(names.joined(separator: ", ")).")
+            guard let known = model.outputs.first(where: { $0.name == output.name }) else {
+                let names = model.outputs.map(\.name).joined(separator: ", ")
+                throw .badRequest("Model '\(model.name)' has no output '\(output.name)'; its outputs are \(names).")
             }
-            selected.append(Selected(name: output.name, binary: output.binaryData ?? binaryDefault))
+            selected.append(Selected(field: known.field, binary: output.binaryData ?? binaryDefault))
         }
         self.selected = selected
     }
 
     /// Whether the attention weights must be computed. When they are not, the engine
     /// never materialises the `[.., L, S]` matrix (its O(L·d) memory path).
-    var wantsWeights: Bool { selected.contains { $0.name == "weights" } }
+    var wantsWeights: Bool { selected.contains { $0.field.part.isAttentionWeights } }
 
     /// Whether any output goes in the binary section.
     var anyBinary: Bool { selected.contains { $0.binary } }
@@ -42,7 +44,7 @@ struct ModelOutputs: Sendable, Equatable {
 struct InferencePlan: Sendable {
     let model: ModelSpec
     let id: String?
-    let job: V1Job
+    let job: EngineJob
     let outputs: ModelOutputs
 
     /// Checks `request` against `model` and builds the engine job. Errors of the shared

@@ -106,8 +106,14 @@ struct InferenceRequest: Sendable {
     }
 
     private static func readInputs(_ value: JSONValue?, binary: ByteBuffer) throws(InferenceError) -> [InputTensor] {
-        guard case .array(let entries)? = value, !entries.isEmpty else {
-            throw .badRequest("`inputs` must be a non-empty array of input tensors, got \(value?.kindDescription ?? "nothing").")
+        let entries: [JSONValue]
+        switch value {
+        case .array(let array)?: entries = array
+        // `[]` parses as an empty array of numbers. No inputs suit a model whose inputs are
+        // all optional (positional_encoding); another model then names the one it needs.
+        case .numbers(let array)? where array.values.isEmpty: entries = []
+        default:
+            throw .badRequest("`inputs` must be an array of input tensors, got \(value?.kindDescription ?? "nothing").")
         }
         var declarations: [InputTensor.Declaration] = []
         for (position, entry) in entries.enumerated() {

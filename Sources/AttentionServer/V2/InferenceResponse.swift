@@ -14,9 +14,7 @@ enum InferenceResponse {
     }
 
     static func encode(_ result: AttentionResult, plan: InferencePlan) -> Encoded {
-        let tensors = plan.outputs.selected.map { output in
-            (output, output.name == "weights" ? result.weights : result.output)
-        }
+        let tensors = plan.outputs.selected.map { output in (output, output.field.part.tensor(in: result)) }
         var writer = EnvelopeWriter(reservingCapacity: estimatedSize(result, plan.outputs))
         writer.beginObject()
         writer.key("model_name")
@@ -75,7 +73,7 @@ enum InferenceResponse {
     /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed.
     static func encodingCost(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
         outputs.selected.reduce(256) { cost, output in
-            let count = (output.name == "weights" ? result.weights : result.output)?.scalars.count ?? 0
+            let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
             return cost + (output.binary ? 4 * count / InferenceRequest.binaryCostDivisor : 12 * count)
         }
     }
@@ -83,7 +81,7 @@ enum InferenceResponse {
     /// About 12 bytes per element printed as JSON, 4 per binary element, plus the frame.
     static func estimatedSize(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
         outputs.selected.reduce(256) { size, output in
-            let count = (output.name == "weights" ? result.weights : result.output)?.scalars.count ?? 0
+            let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
             return size + count * (output.binary ? 4 : 12)
         }
     }

@@ -1,7 +1,8 @@
 import AttentionEngine
 
 /// The masking a v2 request asks for: request parameters `causal`, `causal_alignment`,
-/// `window_left`, `window_right` and inputs `mask` (BOOL), `key_lengths` (INT32/INT64).
+/// `window_left`, `window_right` and inputs `mask` (BOOL), `key_lengths` and
+/// `global_tokens` (INT32/INT64).
 ///
 /// v1's `window: [left, right]` is two scalar parameters here, because v2 parameters are
 /// scalars (`$parameters` values are bool, number or string).
@@ -19,7 +20,13 @@ enum MaskingParameters {
         if windows { masking.window = try window(parameters) }
         masking.mask = inputs.mask("mask")
         masking.keyLengths = try inputs.lengths("key_lengths")
+        masking.globalTokens = try inputs.lengths("global_tokens")
         return masking
+    }
+
+    /// The decoder layer's cross-attention masking: inputs `memory_mask`, `memory_key_lengths`.
+    static func readMemory(_ inputs: ModelInputs) throws -> Masking {
+        Masking(keyLengths: try inputs.lengths("memory_key_lengths"), mask: inputs.mask("memory_mask"))
     }
 
     /// Query i sees keys i − left … i + right; a side not given is unbounded, so that

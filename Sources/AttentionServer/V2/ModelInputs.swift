@@ -56,11 +56,11 @@ struct ModelInputs {
         return try? BoolTensor(shape: input.shape, values: values, field: name)
     }
 
-    /// An integer input as lengths (each in `0...Int32.max`), or nil when absent.
+    /// An integer input of lengths or indices (each in `0...Int32.max`), or nil when absent.
     func lengths(_ name: String) throws(InferenceError) -> [Int]? {
         guard let input = tensors[name], case .integers(let values) = input.values else { return nil }
         if let bad = values.firstIndex(where: { !(0...Int(Int32.max)).contains($0) }) {
-            throw .badRequest("Input '\(name)' must hold lengths between 0 and \(Int32.max), got \(values[bad]) at index \(bad).")
+            throw .badRequest("Input '\(name)' must hold integers between 0 and \(Int32.max), got \(values[bad]) at index \(bad).")
         }
         return values
     }

@@ -18,21 +18,28 @@ struct ModelSpec: Sendable {
         var metadataShape: [Int] { Array(repeating: -1, count: ranks.upperBound) }
     }
 
-    /// An output the model returns; both are FP32.
+    /// An output the model returns, FP32: its name and which part of the result it is.
     struct Output: Sendable {
-        let name: String
+        let field: ResultField
         let rank: Int
+
+        var name: String { field.name }
+
+        init(_ field: ResultField, rank: Int) {
+            self.field = field
+            self.rank = rank
+        }
     }
 
     let name: String
     /// The v1 endpoint of the same mechanism: its label in the job metrics.
-    let mechanism: V1Job.Endpoint
+    let mechanism: V1Endpoint
     let inputs: [Input]
     /// The request parameters the model reads (besides ``InferenceRequest/protocolParameters``).
     let parameters: [String]
     let outputs: [Output]
     /// Builds the engine job from validated inputs and the model's parameters.
-    let plan: @Sendable (_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> V1Job
+    let plan: @Sendable (_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> EngineJob
 
     /// The only version of every model.
     static let version = "1"
@@ -42,9 +49,10 @@ struct ModelSpec: Sendable {
     }
 }
 
-/// The models, by name: the three mechanisms of v1 with the same engine and semantics.
+/// The models, by name: the mechanisms of v1 with the same engine and semantics.
 enum ModelCatalog {
-    static let all: [ModelSpec] = [ScaledDotProductModel.spec, MultiHeadModel.spec, AdditiveModel.spec]
+    static let all: [ModelSpec] = [ScaledDotProductModel.spec, MultiHeadModel.spec, AdditiveModel.spec, LocalAttentionModel.spec,
+                                   PositionalEncodingModel.spec, TransformerLayerModels.encoder, TransformerLayerModels.decoder]
 
     static var names: [String] { all.map(\.name) }
 

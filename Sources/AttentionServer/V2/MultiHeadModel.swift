@@ -20,19 +20,26 @@ enum MultiHeadModel {
             .init(name: "b_o", kind: .float, ranks: 1...1, shapes: "[E_out]", required: false),
             .init(name: "mask", kind: .bool, ranks: 1...4, shapes: "broadcastable to [B, L, S] or [B, H, L, S]", required: false),
             .init(name: "key_lengths", kind: .integer, ranks: 1...1, shapes: "[B]", required: false),
+            PositionParameters.slopesInput,
         ],
-        parameters: ["num_heads", "num_kv_heads", "scale", "causal", "causal_alignment", "weights_mode"],
-        outputs: [.init(name: "output", rank: 3), .init(name: "weights", rank: 4)],
+        parameters: ["num_heads", "num_kv_heads", "scale", "causal", "causal_alignment", "weights_mode"] + PositionParameters.names,
+        outputs: [.init(.output, rank: 3), .init(.weights, rank: 4)],
         plan: plan
     )
 
     /// `weights_mode`: per-head weights `[B, H, L, S]` or their mean `[B, L, S]`.
-    private enum WeightsMode: String, CaseIterable {
+    enum WeightsMode: String, CaseIterable {
         case perHead = "per_head"
         case average
+
+        /// What the engine computes: nothing when the weights are not among the outputs.
+        static func read(_ parameters: RequestObject, wantsWeights: Bool) throws -> HeadWeights {
+            let mode = try parameters.choice("weights_mode", of: WeightsMode.self) ?? .average
+            return !wantsWeights ? .none : mode == .perHead ? .perHead : .average
+        }
     }
 
-    private static func plan(_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> V1Job {
+    private static func plan(_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool, _ budget: WeightsBudget) throws -> EngineJob {
         let query = inputs.required("query")
         let key = inputs.tensor("key"), value = inputs.tensor("value")
         if value != nil, key == nil {
@@ -47,8 +54,8 @@ enum MultiHeadModel {
         var options = MultiHeadAttentionOptions()
         options.scale = try parameters.number("scale")
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)
-        let mode = try parameters.choice("weights_mode", of: WeightsMode.self) ?? .average
-        options.weights = !wantsWeights ? .none : mode == .perHead ? .perHead : .average
+        options.positions = try PositionParameters.read(parameters, inputs, heads: numHeads)
+        options.weights = try WeightsMode.read(parameters, wantsWeights: wantsWeights)
 
         let batch = Array(query.shape.dropLast(2))
         let length = query.shape[query.rank - 2]

@@ -30,12 +30,14 @@ enum Reference {
     }
 
     /// `softmax(scale · Q Kᵀ, masked) V` for one [L, d] problem; returns (output, weights).
+    /// `adjust(i, j, score)` rewrites each scaled score before masking (soft-cap, ALiBi).
     static func dotProduct(_ q: Matrix, _ k: Matrix, _ v: Matrix, scale: Double? = nil,
-                           visible: (Int, Int) -> Bool = { _, _ in true }) -> (Matrix, Matrix) {
+                           visible: (Int, Int) -> Bool = { _, _ in true },
+                           adjust: (Int, Int, Double) -> Double = { _, _, score in score }) -> (Matrix, Matrix) {
         let s = scale ?? 1 / Double(q[0].count).squareRoot()
         let raw = matmul(q, transpose(k))
         let scores: [[Double?]] = raw.enumerated().map { i, row in
-            row.enumerated().map { j, x in visible(i, j) ? s * x : nil }
+            row.enumerated().map { j, x in visible(i, j) ? adjust(i, j, s * x) : nil }
         }
         let weights = softmax(scores)
         return (matmul(weights, v), weights)
@@ -71,6 +73,19 @@ enum Reference {
         }
         let weights = softmax(scores)
         return (matmul(weights, key), weights)
+    }
+
+    /// RoPE, interleaved layout: features (2i, 2i+1) of row p turned by p·base^(−2i/d).
+    static func rotate(_ x: Matrix, base: Double = 10_000, firstPosition: Int = 0) -> Matrix {
+        x.enumerated().map { p, row in
+            var turned = row
+            for i in 0..<(row.count / 2) {
+                let angle = Double(firstPosition + p) * pow(base, -2 * Double(i) / Double(row.count))
+                turned[2 * i] = row[2 * i] * cos(angle) - row[2 * i + 1] * sin(angle)
+                turned[2 * i + 1] = row[2 * i] * sin(angle) + row[2 * i + 1] * cos(angle)
+            }
+            return turned
+        }
     }
 
     /// A deterministic matrix of small values, different for each `seed`.

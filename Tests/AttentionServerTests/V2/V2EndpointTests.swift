@@ -55,8 +55,9 @@ import Testing
             // Integers, not 2.0 or -1.0: clients use them as sizes.
             #expect(response.text.contains(#""shape":[-1,-1,-1,-1]"#))
             let inputs = response.json["inputs"] as? [[String: Any]] ?? []
-            #expect(inputs.map { $0["name"] as? String } == ["query", "key", "value", "mask", "bias", "key_lengths"])
-            #expect(inputs.map { $0["datatype"] as? String } == ["FP32", "FP32", "FP32", "BOOL", "FP32", "INT32"])
+            #expect(inputs.map { $0["name"] as? String } == ["query", "key", "value", "mask", "bias", "key_lengths", "global_tokens",
+                                                             "alibi_slopes"])
+            #expect(inputs.map { $0["datatype"] as? String } == ["FP32", "FP32", "FP32", "BOOL", "FP32", "INT32", "INT32", "FP32"])
             let outputs = response.json["outputs"] as? [[String: Any]] ?? []
             #expect(outputs.map { $0["name"] as? String } == ["output", "weights"])
             #expect(response.json["versions"] as? [String] == ["1"])
@@ -65,7 +66,8 @@ import Testing
             #expect(versioned.text == response.text)
             let multiHead = try await client.execute(uri: "/v2/models/multi_head_attention", method: .get)
             let names = (multiHead.json["inputs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(names == ["query", "key", "value", "w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o", "mask", "key_lengths"])
+            #expect(names == ["query", "key", "value", "w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o", "mask", "key_lengths",
+                              "alibi_slopes"])
         }
     }
 

@@ -20,7 +20,8 @@ import Testing
             expectV2Error(try await client.execute(uri: V2.sdpa, method: .post), 400, "empty")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "extra": 1]), 400, "Unknown member `extra`")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "id": 5]), 400, "`id` must be a string")
-            expectV2Error(try await V2.infer(client, ["inputs": []]), 400, "non-empty array")
+            expectV2Error(try await V2.infer(client, ["inputs": []]), 400, "needs input 'query'")
+            expectV2Error(try await V2.infer(client, ["inputs": 3]), 400, "`inputs` must be an array")
         }
     }
 
@@ -75,7 +76,7 @@ import Testing
             expectV2Error(try await V2.infer(client, ["inputs": with(V2.input("query", [1, 2], [true, false]))]),
                           400, "Input 'query' is FP32, so its data must be")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small + [V2.input("key_lengths", [1], [-1], datatype: "INT32")]]),
-                          400, "lengths between 0")
+                          400, "integers between 0")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["casual": true]]),
                           400, "Did you mean `causal`?")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["scale": "big"]]), 400, "`scale` must be a number")
