@@ -18,12 +18,25 @@ INLINE vf splat(float x) { return (vf)x; }
 INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
 INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
 
-INLINE float hmax(vf v) { return __builtin_reduce_max(v); }
-INLINE float hsum(vf v) {
-    float total = 0;
-    for (int i = 0; i < LANES; i++) total += v[i];
-    return total;
-}
+// Horizontal max and sum by folding halves: log2(LANES) dependent steps, where a scalar
+// chain (the loop, or __builtin_reduce_max, which keeps NaN order) takes LANES − 1. They run
+// once per row of every score tile, so on narrow tiles their latency is a real cost.
+typedef float vf2 __attribute__((ext_vector_type(2)));
+typedef float vf4 __attribute__((ext_vector_type(4)));
+typedef float vf8 __attribute__((ext_vector_type(8)));
+typedef float vf16 __attribute__((ext_vector_type(16)));
+INLINE float max2(vf2 v) { return fmaxf(v.x, v.y); }
+INLINE float max4(vf4 v) { return max2(__builtin_elementwise_max(v.lo, v.hi)); }
+INLINE float max8(vf8 v) { return max4(__builtin_elementwise_max(v.lo, v.hi)); }
+INLINE float max16(vf16 v) { return max8(__builtin_elementwise_max(v.lo, v.hi)); }
+INLINE float sum2(vf2 v) { return v.x + v.y; }
+INLINE float sum4(vf4 v) { return sum2(v.lo + v.hi); }
+INLINE float sum8(vf8 v) { return sum4(v.lo + v.hi); }
+INLINE float sum16(vf16 v) { return sum8(v.lo + v.hi); }
+#define CONCAT(a, b) CONCAT_(a, b)
+#define CONCAT_(a, b) a##b
+INLINE float hmax(vf v) { return CONCAT(max, LANES)(v); }
+INLINE float hsum(vf v) { return CONCAT(sum, LANES)(v); }
 
 // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2, exp(r) by the Cephes
 // minimax polynomial (relative error about 1e-7). Inputs below −87.3 (including −inf)
@@ -127,7 +140,8 @@ void KERNEL(ak_online_softmax_rows)(float *s, int rows, int cols, long ld,
             continue;
         }
         float sum = exp_shifted_sum(row, cols, m);
-        float c = previous == -INFINITY ? 0.0f : expf(previous - m);
+        // The vector exp, not expf: no call per row. exp(−inf) is 0 when nothing was seen yet.
+        float c = vexp(splat(previous - m))[0];
         correction[r] = c;
         row_sum[r] = row_sum[r] * c + sum;
         row_max_state[r] = m;
