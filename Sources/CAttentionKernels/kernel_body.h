@@ -15,8 +15,12 @@ typedef int vi __attribute__((ext_vector_type(LANES)));
 INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 INLINE vf splat(float x) { return (vf)x; }
-INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
-INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
+// As selects, not __builtin_elementwise_max/min: those keep IEEE maxNum's NaN rule, which costs
+// a compare and a blend beside every max. Scores are never NaN (inputs are checked finite), and
+// `a > b ? a : b` is exactly one MAXPS/MINPS.
+INLINE vf vselect(vi condition, vf a, vf b) { return (vf)(((vi)a & condition) | ((vi)b & ~condition)); }
+INLINE vf vmax(vf a, vf b) { return vselect(a > b, a, b); }
+INLINE vf vmin(vf a, vf b) { return vselect(a < b, a, b); }
 
 // Horizontal max and sum by folding halves: log2(LANES) dependent steps, where a scalar
 // chain (the loop, or __builtin_reduce_max, which keeps NaN order) takes LANES − 1. They run
@@ -25,10 +29,10 @@ typedef float vf2 __attribute__((ext_vector_type(2)));
 typedef float vf4 __attribute__((ext_vector_type(4)));
 typedef float vf8 __attribute__((ext_vector_type(8)));
 typedef float vf16 __attribute__((ext_vector_type(16)));
-INLINE float max2(vf2 v) { return fmaxf(v.x, v.y); }
-INLINE float max4(vf4 v) { return max2(__builtin_elementwise_max(v.lo, v.hi)); }
-INLINE float max8(vf8 v) { return max4(__builtin_elementwise_max(v.lo, v.hi)); }
-INLINE float max16(vf16 v) { return max8(__builtin_elementwise_max(v.lo, v.hi)); }
+INLINE float max2(vf2 v) { return v.x > v.y ? v.x : v.y; }
+INLINE float max4(vf4 v) { return max2(v.lo > v.hi ? v.lo : v.hi); }
+INLINE float max8(vf8 v) { return max4(v.lo > v.hi ? v.lo : v.hi); }
+INLINE float max16(vf16 v) { return max8(v.lo > v.hi ? v.lo : v.hi); }
 INLINE float sum2(vf2 v) { return v.x + v.y; }
 INLINE float sum4(vf4 v) { return sum2(v.lo + v.hi); }
 INLINE float sum8(vf8 v) { return sum4(v.lo + v.hi); }
@@ -68,7 +72,7 @@ INLINE vf vtanh(vf x) {
     vf e = vexp(2.0f * vmin(vmax(x, splat(-9.0f)), splat(9.0f)));
     vf large = (e - 1.0f) / (e + 1.0f);
     vi use_small = ax < splat(0.55f);
-    return (vf)(((vi)small & use_small) | ((vi)large & ~use_small));
+    return vselect(use_small, small, large);
 }
 
 // Loads up to LANES floats, padding with `fill`.

@@ -59,9 +59,9 @@ struct AttentionCore: Sendable {
     let weights: HeadWeights
 
     /// Queries per task: large enough for efficient GEMMs, small enough to spread over workers.
-    static let queryBlock = 128
+    static let queryBlock = Int(ProcessInfo.processInfo.environment["CK_QBLOCK"] ?? "") ?? 128
     /// Keys per tile at most (see ScoreTiles.swift for how a block's keys are cut).
-    static let keyBlock = 256
+    static let keyBlock = Int(ProcessInfo.processInfo.environment["CK_KEYBLOCK"] ?? "") ?? 256
 
     var outputCount: Int { batch * heads * queryLength * valueDim }
 
@@ -74,10 +74,14 @@ struct AttentionCore: Sendable {
     }
 
     func run(on context: ParallelContext) -> (output: [Float], weights: [Float]?) {
-        var output = [Float](repeating: 0, count: outputCount)
         var weightValues = [Float](repeating: 0, count: weightsCount)
         // No query or no key: every row is empty, so zeros are the answer.
-        guard queryLength > 0, keyLength > 0 else { return (output, weights == .none ? nil : weightValues) }
+        guard queryLength > 0, keyLength > 0 else {
+            return ([Float](repeating: 0, count: outputCount), weights == .none ? nil : weightValues)
+        }
+        // Left uninitialised: every task writes all of its rows (streamBlock zeroes them first,
+        // in parallel and into its cache, rather than one serial pass over the whole output here).
+        var output = [Float](unsafeUninitializedCapacity: outputCount) { _, count in count = outputCount }
         query.withUnsafeBufferPointer { q in
         key.withUnsafeBufferPointer { k in
         value.withUnsafeBufferPointer { v in
@@ -146,6 +150,7 @@ struct AttentionCore: Sendable {
             let scores = scratch + 3 * rows
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
+            for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
 
             for tile in scoreTiles(b, queries, skippingGlobalRows: skippingGlobalRows) {
                 let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
