@@ -59,9 +59,9 @@ struct AttentionCore: Sendable {
     let weights: HeadWeights
 
     /// Queries per task: large enough for efficient GEMMs, small enough to spread over workers.
-    static let queryBlock = Int(ProcessInfo.processInfo.environment["CK_QBLOCK"] ?? "") ?? 128
+    static let queryBlock = 128
     /// Keys per tile at most (see ScoreTiles.swift for how a block's keys are cut).
-    static let keyBlock = Int(ProcessInfo.processInfo.environment["CK_KEYBLOCK"] ?? "") ?? 256
+    static let keyBlock = 256
 
     var outputCount: Int { batch * heads * queryLength * valueDim }
 

@@ -1,4 +1,3 @@
-import Foundation
 /// One step of the streaming loop: the scores of some rows of a query block against a range
 /// of keys, then the online softmax and the update of those rows' outputs.
 struct ScoreTile: Equatable, Sendable {
@@ -16,7 +15,7 @@ extension AttentionCore {
     /// a tile is at most a strip-sized triangle, and each row meets its edge in one softmax step
     /// rather than one per narrow key tile (a 32-key-wide edge tile used to run at half the
     /// GEMM rate of the full tiles, mostly on per-tile and per-row overheads).
-    static let edgeStripRows = Int(ProcessInfo.processInfo.environment["CK_STRIP"] ?? "") ?? 32
+    static let edgeStripRows = 32
     /// Inner tile boundaries fall on multiples of this many keys (a multiple of the vector width
     /// of the kernels and of BLAS's blocking), so no tile has a ragged tail of a key or two.
     static let keyAlignment = 16
