@@ -55,7 +55,8 @@ extension AttentionCore {
     func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
         -> (union: Range<Int>, common: Range<Int>) {
         var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
-        for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
+        let skipping = skippingGlobalRows && !visibility.globalQueries.isEmpty  // no hashing per row when none
+        for query in queries where !(skipping && visibility.globalQueries.contains(query)) {
             let range = visibility.keyRange(batch: b, query: query)
             low = min(low, range.lowerBound)
             high = max(high, range.upperBound)
@@ -70,7 +71,8 @@ extension AttentionCore {
     /// rows between them that do not are masked.
     private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> Range<Int> {
         var first = queries.count, end = 0
-        for row in 0..<queries.count where !(skippingGlobalRows && visibility.globalQueries.contains(queries.lowerBound + row)) {
+        let skipping = skippingGlobalRows && !visibility.globalQueries.isEmpty
+        for row in 0..<queries.count where !(skipping && visibility.globalQueries.contains(queries.lowerBound + row)) {
             let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
             if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
                 first = min(first, row)
