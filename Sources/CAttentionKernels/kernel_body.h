@@ -15,15 +15,32 @@ typedef int vi __attribute__((ext_vector_type(LANES)));
 INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 INLINE vf splat(float x) { return (vf)x; }
-INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
-INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
+// As selects, not __builtin_elementwise_max/min: those keep IEEE maxNum's NaN rule, which costs
+// a compare and a blend beside every max. Scores are never NaN (inputs are checked finite), and
+// `a > b ? a : b` is exactly one MAXPS/MINPS.
+INLINE vf vselect(vi condition, vf a, vf b) { return (vf)(((vi)a & condition) | ((vi)b & ~condition)); }
+INLINE vf vmax(vf a, vf b) { return vselect(a > b, a, b); }
+INLINE vf vmin(vf a, vf b) { return vselect(a < b, a, b); }
 
-INLINE float hmax(vf v) { return __builtin_reduce_max(v); }
-INLINE float hsum(vf v) {
-    float total = 0;
-    for (int i = 0; i < LANES; i++) total += v[i];
-    return total;
-}
+// Horizontal max and sum by folding halves: log2(LANES) dependent steps, where a scalar
+// chain (the loop, or __builtin_reduce_max, which keeps NaN order) takes LANES − 1. They run
+// once per row of every score tile, so on narrow tiles their latency is a real cost.
+typedef float vf2 __attribute__((ext_vector_type(2)));
+typedef float vf4 __attribute__((ext_vector_type(4)));
+typedef float vf8 __attribute__((ext_vector_type(8)));
+typedef float vf16 __attribute__((ext_vector_type(16)));
+INLINE float max2(vf2 v) { return v.x > v.y ? v.x : v.y; }
+INLINE float max4(vf4 v) { return max2(v.lo > v.hi ? v.lo : v.hi); }
+INLINE float max8(vf8 v) { return max4(v.lo > v.hi ? v.lo : v.hi); }
+INLINE float max16(vf16 v) { return max8(v.lo > v.hi ? v.lo : v.hi); }
+INLINE float sum2(vf2 v) { return v.x + v.y; }
+INLINE float sum4(vf4 v) { return sum2(v.lo + v.hi); }
+INLINE float sum8(vf8 v) { return sum4(v.lo + v.hi); }
+INLINE float sum16(vf16 v) { return sum8(v.lo + v.hi); }
+#define CONCAT(a, b) CONCAT_(a, b)
+#define CONCAT_(a, b) a##b
+INLINE float hmax(vf v) { return CONCAT(max, LANES)(v); }
+INLINE float hsum(vf v) { return CONCAT(sum, LANES)(v); }
 
 // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2, exp(r) by the Cephes
 // minimax polynomial (relative error about 1e-7). Inputs below −87.3 (including −inf)
@@ -55,7 +72,7 @@ INLINE vf vtanh(vf x) {
     vf e = vexp(2.0f * vmin(vmax(x, splat(-9.0f)), splat(9.0f)));
     vf large = (e - 1.0f) / (e + 1.0f);
     vi use_small = ax < splat(0.55f);
-    return (vf)(((vi)small & use_small) | ((vi)large & ~use_small));
+    return vselect(use_small, small, large);
 }
 
 // Loads up to LANES floats, padding with `fill`.
@@ -127,7 +144,8 @@ void KERNEL(ak_online_softmax_rows)(float *s, int rows, int cols, long ld,
             continue;
         }
         float sum = exp_shifted_sum(row, cols, m);
-        float c = previous == -INFINITY ? 0.0f : expf(previous - m);
+        // The vector exp, not expf: no call per row. exp(−inf) is 0 when nothing was seen yet.
+        float c = vexp(splat(previous - m))[0];
         correction[r] = c;
         row_sum[r] = row_sum[r] * c + sum;
         row_max_state[r] = m;

@@ -60,10 +60,8 @@ struct AttentionCore: Sendable {
 
     /// Queries per task: large enough for efficient GEMMs, small enough to spread over workers.
     static let queryBlock = 128
-    /// Keys per tile where every query of the block sees every key.
+    /// Keys per tile at most (see ScoreTiles.swift for how a block's keys are cut).
     static let keyBlock = 256
-    /// Keys per tile near a causal diagonal or window edge, where only some queries see them.
-    static let edgeKeyBlock = 32
 
     var outputCount: Int { batch * heads * queryLength * valueDim }
 
@@ -76,10 +74,14 @@ struct AttentionCore: Sendable {
     }
 
     func run(on context: ParallelContext) -> (output: [Float], weights: [Float]?) {
-        var output = [Float](repeating: 0, count: outputCount)
         var weightValues = [Float](repeating: 0, count: weightsCount)
         // No query or no key: every row is empty, so zeros are the answer.
-        guard queryLength > 0, keyLength > 0 else { return (output, weights == .none ? nil : weightValues) }
+        guard queryLength > 0, keyLength > 0 else {
+            return ([Float](repeating: 0, count: outputCount), weights == .none ? nil : weightValues)
+        }
+        // Left uninitialised: every task writes all of its rows (streamBlock zeroes them first,
+        // in parallel and into its cache, rather than one serial pass over the whole output here).
+        var output = [Float](unsafeUninitializedCapacity: outputCount) { _, count in count = outputCount }
         query.withUnsafeBufferPointer { q in
         key.withUnsafeBufferPointer { k in
         value.withUnsafeBufferPointer { v in
@@ -148,33 +150,27 @@ struct AttentionCore: Sendable {
             let scores = scratch + 3 * rows
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
+            for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
 
-            for span in keySpans(b, queries, skippingGlobalRows: skippingGlobalRows) {
-                let tile = span.everyQuerySeesEveryKey ? Self.keyBlock : Self.edgeKeyBlock
-                for tileStart in stride(from: span.keys.lowerBound, to: span.keys.upperBound, by: tile) {
-                    let keys = tileStart..<min(tileStart + tile, span.keys.upperBound)
-                    let seeing = span.everyQuerySeesEveryKey ? 0..<rows
-                        : rowsSeeing(keys, b, queries, skippingGlobalRows: skippingGlobalRows)
-                    guard !seeing.isEmpty else { continue }
-                    let first = seeing.lowerBound, count = seeing.count, width = keys.count
-                    sgemm(m: count, n: width, k: keyDim, alpha: scale,
-                          q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
-                          k + keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
-                          scores, ldc: width)
-                    if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
-                    if !span.everyQuerySeesEveryKey {
-                        for row in seeing {
-                            applyVisibility(scores + (row - first) * width, b, h, query: queries.lowerBound + row,
-                                            keys: keys, buffers)
-                        }
+            for tile in scoreTiles(b, queries, skippingGlobalRows: skippingGlobalRows) {
+                let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
+                sgemm(m: count, n: width, k: keyDim, alpha: scale,
+                      q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
+                      k + tile.keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
+                      scores, ldc: width)
+                if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
+                if tile.masked {
+                    for row in tile.rows {
+                        applyVisibility(scores + (row - first) * width, b, h, query: queries.lowerBound + row,
+                                        keys: tile.keys, buffers)
                     }
-                    ak_online_softmax_rows(scores, Int32(count), Int32(width), width,
-                                           rowMax + first, rowSum + first, factors + first)
-                    ak_scale_rows(o + first * ldo, Int32(count), Int32(valueDim), ldo, factors + first)
-                    sgemm(m: count, n: valueDim, k: width, scores, lda: width,
-                          v + keys.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
-                          beta: 1, o + first * ldo, ldc: ldo)
                 }
+                ak_online_softmax_rows(scores, Int32(count), Int32(width), width,
+                                       rowMax + first, rowSum + first, factors + first)
+                ak_scale_rows(o + first * ldo, Int32(count), Int32(valueDim), ldo, factors + first)
+                sgemm(m: count, n: valueDim, k: width, scores, lda: width,
+                      v + tile.keys.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
+                      beta: 1, o + first * ldo, ldc: ldo)
             }
             if !visibility.globalKeys.isEmpty {
                 streamGlobalKeys(b, h, queries: queries, scale: scale, q: q, k: k, v: v, o: o,
@@ -183,47 +179,6 @@ struct AttentionCore: Sendable {
             for row in 0..<rows { factors[row] = rowSum[row] > 0 ? 1 / rowSum[row] : 0 }
             ak_scale_rows(o, Int32(rows), Int32(valueDim), ldo, factors)
         }
-    }
-
-    /// The keys a block of queries may see, split into the span every query sees whole
-    /// (big tiles, no masking) and the edges only some queries see (small tiles, masked).
-    private func keySpans(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
-        -> [(keys: Range<Int>, everyQuerySeesEveryKey: Bool)] {
-        let (union, common) = keyBounds(b, queries, skippingGlobalRows: skippingGlobalRows)
-        guard !common.isEmpty else { return [(union, false)] }
-        let shared = !visibility.hasElementwiseTerms
-        return [(union.lowerBound..<common.lowerBound, false), (common, shared), (common.upperBound..<union.upperBound, false)]
-            .filter { !$0.0.isEmpty }
-    }
-
-    /// The keys some query of the block sees (union of the row intervals) and the keys every
-    /// query sees (their intersection, possibly empty).
-    private func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
-        -> (union: Range<Int>, common: Range<Int>) {
-        var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
-        for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
-            let range = visibility.keyRange(batch: b, query: query)
-            low = min(low, range.lowerBound)
-            high = max(high, range.upperBound)
-            commonLow = max(commonLow, range.lowerBound)
-            commonHigh = min(commonHigh, range.upperBound)
-        }
-        guard low <= high else { return (0..<0, 0..<0) }  // every row skipped
-        return (low..<max(low, high), commonLow..<max(commonLow, commonHigh))
-    }
-
-    /// The first to the last row of the block (relative to its start) whose interval meets
-    /// `keys`; rows between them that do not are masked.
-    private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> Range<Int> {
-        var first = queries.count, end = 0
-        for row in 0..<queries.count where !(skippingGlobalRows && visibility.globalQueries.contains(queries.lowerBound + row)) {
-            let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
-            if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
-                first = min(first, row)
-                end = row + 1
-            }
-        }
-        return first < end ? first..<end : 0..<0
     }
 
     /// The global keys beyond each row's window, as one gathered tile through the online softmax.

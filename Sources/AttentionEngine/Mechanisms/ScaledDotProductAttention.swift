@@ -74,9 +74,9 @@ enum ScaledDotProduct {
         try Validate.features(keyDim, "query", "d_k")
         try Validate.features(valueDim, "value", "d_v")
         try Validate.resultSize([batch, heads, queryLength, keyLength], options.returnWeights ? "weights" : "scores")
-        try Validate.input(query, "query")
-        try Validate.input(key, "key")
-        try Validate.input(value, "value")
+        let queryMagnitude = try Validate.input(query, "query")
+        let keyMagnitude = try Validate.input(key, "key")
+        let valueMagnitude = try Validate.input(value, "value")
         let scale = try Validate.scale(options.scale, default: keyDim > 0 ? 1 / Float(keyDim).squareRoot() : 1)
 
         // The scores have the query's leading axes: [L, S], [B, L, S] or [B, H, L, S].
@@ -89,10 +89,10 @@ enum ScaledDotProduct {
                                         queryLength: queryLength, keyLength: keyLength, target: scoreAxes)
         // RoPE rotates pairs: a component can grow by up to √2.
         let rotation = options.positions.rope == nil ? 1.0 : 2.0
-        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * Magnitude.of(query) * Magnitude.of(key) * rotation
+        try Magnitude.check(Double(abs(scale)) * Double(keyDim) * queryMagnitude * keyMagnitude * rotation
                             + Magnitude.of(options.bias) + options.positions.alibiBound(queryLength: queryLength, keyLength: keyLength),
                             "query", "a score")
-        try Magnitude.check(Double(keyLength) * Magnitude.of(value), "value", "an attention sum")
+        try Magnitude.check(Double(keyLength) * valueMagnitude, "value", "an attention sum")
 
         let core = AttentionCore(
             batch: batch, heads: heads, kvHeads: kvHeads,

@@ -3,10 +3,13 @@ import CAttentionKernels
 /// Checks shared by every mechanism's validation.
 enum Validate {
     /// Throws `.nonFinite` naming the first NaN or infinite element of `tensor`.
-    static func finite(_ tensor: Tensor, _ field: String) throws(AttentionError) {
-        guard Magnitude.bits(tensor) >= Magnitude.nonFiniteBits else { return }
+    /// Returns the largest |x| (the same pass finds both).
+    @discardableResult
+    static func finite(_ tensor: Tensor, _ field: String) throws(AttentionError) -> Double {
+        let bits = Magnitude.bits(tensor)
+        guard bits >= Magnitude.nonFiniteBits else { return Double(Float(bitPattern: bits)) }
         // Rare: find which element, for the error message.
-        guard let flat = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return }
+        guard let flat = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return .infinity }
         let index = Shape.index(ofFlat: flat, in: tensor.shape)
         throw AttentionError(
             kind: .nonFinite, field: field, index: index,
@@ -97,11 +100,13 @@ extension Validate {
         }
     }
 
-    /// Finite and BLAS-sized.
-    static func input(_ tensor: Tensor?, _ field: String) throws(AttentionError) {
-        guard let tensor else { return }
+    /// Finite and BLAS-sized. Returns the largest |x| (0 for nil), so that magnitude checks
+    /// need no second pass over a large input.
+    @discardableResult
+    static func input(_ tensor: Tensor?, _ field: String) throws(AttentionError) -> Double {
+        guard let tensor else { return 0 }
         try blasSized(tensor, field)
-        try finite(tensor, field)
+        return try finite(tensor, field)
     }
 
     /// `tensor` (a key or value) must have the query's rank and, when batched, its batch size.
