@@ -65,9 +65,8 @@ extension EngineJob {
             masking = options.masking
             if options.mode == .hard { parts.append("hard") }
         case .multiHead(let input, let options):
-            parts = ["Multi-head attention, \(Self.heads(input.numHeads))"]
+            parts = Self.headsTitle("Multi-head attention", heads: input.numHeads, options.weights)
             masking = options.masking
-            if options.weights == .average { parts.append("weights averaged over heads") }
         case .additive(_, let options):
             parts = ["Additive (Bahdanau) attention"]
             masking = options.masking
@@ -80,13 +79,11 @@ extension EngineJob {
         case .positionalEncoding:
             parts = ["Sinusoidal positional encoding"]
         case .encoderLayer(let input, let options):
-            parts = ["Transformer encoder layer, self-attention, \(Self.heads(input.numHeads))"]
+            parts = Self.headsTitle("Transformer encoder layer, self-attention", heads: input.numHeads, options.weights)
             masking = options.masking
-            if options.weights == .average { parts.append("weights averaged over heads") }
         case .decoderLayer(let input, let options):
-            parts = ["Transformer decoder layer, self-attention, \(Self.heads(input.numHeads))"]
+            parts = Self.headsTitle("Transformer decoder layer, self-attention", heads: input.numHeads, options.weights)
             masking = options.masking
-            if options.weights == .average { parts.append("weights averaged over heads") }
         }
         if let causal = masking.causal { parts.append(causal == .topLeft ? "causal" : "causal (bottom right)") }
         if let window = masking.window { parts.append("window [\(window.left), \(window.right)]") }
@@ -95,5 +92,8 @@ extension EngineJob {
         return parts.joined(separator: " · ")
     }
 
-    private static func heads(_ count: Int) -> String { "\(count) head\(count == 1 ? "" : "s")" }
+    /// "Name, 4 heads", and whether the weights drawn are their average.
+    private static func headsTitle(_ name: String, heads: Int, _ weights: HeadWeights) -> [String] {
+        ["\(name), \(heads) head\(heads == 1 ? "" : "s")"] + (weights == .average ? ["weights averaged over heads"] : [])
+    }
 }
