@@ -9,7 +9,7 @@ openapi: 3.1.0
 info:
   title: attention-service
   version: 1.0.0
-  summary: Neural attention (scaled dot-product, multi-head, additive, local, Transformer layers) over HTTP.
+  summary: Neural attention (scaled dot-product, multi-head, additive, local, Transformer layers) over HTTP, with SVG heatmaps of the weights.
   description: |
     Clients POST matrices as nested JSON arrays (row-major) and get back the attention
     output and, when asked, the attention weights. Weight matrices map inputs to outputs,
@@ -20,6 +20,11 @@ info:
     `status`, `detail` and, when one field is at fault, `pointer` (an RFC 6901 JSON pointer
     into the request body, such as `/key/3`). Each response carries `X-Request-ID` (the
     client's own, echoed, or a new one).
+
+    Every `/v1` endpoint that returns attention weights can draw them instead as an SVG
+    heatmap (`image/svg+xml`): send `"format": "svg"` in the body, or, without `format`, an
+    `Accept` header that prefers `image/svg+xml` to `application/json`. Browsers that open
+    `GET /` get a playground page that does this.
 
     Under `/v2` the service speaks the Open Inference Protocol (KServe v2) instead, with its
     own formats: errors there are `{"error": "message"}` (`application/json`).
@@ -32,14 +37,48 @@ paths:
   /:
     get:
       operationId: index
-      summary: A short index of the endpoints.
+      summary: A short index of the endpoints, or the playground page for browsers.
+      description: |
+        Chosen by `Accept`: when it prefers `text/html` to `application/json` (as browsers
+        do), the playground page, a self-contained page (no external resource) that sends
+        requests to `/v1` and shows the heatmaps, the output and the request as curl; it is
+        served with a `Content-Security-Policy` that allows only this server's own script,
+        style and API. Otherwise (including `*/*` and no `Accept`) the JSON index.
       responses:
         '200':
-          description: The endpoints.
+          description: The endpoints, or the playground page.
+          headers:
+            Vary:
+              description: '`Accept`: the answer depends on it.'
+              schema: {type: string}
           content:
             application/json:
               schema:
                 $ref: '#/components/schemas/Index'
+            text/html:
+              schema:
+                description: The playground page.
+                type: string
+  /playground.css:
+    get:
+      operationId: playgroundStyle
+      summary: The playground page's style sheet.
+      responses:
+        '200':
+          description: The style sheet.
+          content:
+            text/css:
+              schema: {type: string}
+  /playground.js:
+    get:
+      operationId: playgroundScript
+      summary: The playground page's script (plain JavaScript, no dependency).
+      responses:
+        '200':
+          description: The script.
+          content:
+            text/javascript:
+              schema: {type: string}
   /health:
     get:
       operationId: health
@@ -637,6 +676,22 @@ components:
           enum: [per_head, average, none]
         - type: boolean
       default: average
+    Format:
+      description: |
+        `json` (the default when `Accept` does not prefer `image/svg+xml`): the output and weights as JSON.
+        `svg`: an SVG heatmap of the weights instead (rows queries, columns keys, viridis colour
+        from 0 to the largest weight, masked cells hatched grey, a legend; one panel per head plus
+        their average for per-head weights). It needs the weights (`return_weights` not false or
+        `none`); multi-head and the layers draw every head unless `return_weights` says otherwise
+        (a decoder layer draws its self-attention). A heatmap of
+        more cells than `--max-heatmap-cells` (default 65536, every panel counted) is a 413.
+      type: string
+      enum: [json, svg]
+    Tokens:
+      description: Axis labels of an SVG heatmap, one per query (`query_tokens`, L) or key (`key_tokens`, S); shown as text, escaped. Ignored for JSON.
+      type: array
+      minItems: 1
+      items: {type: string}
     CausalAlignment:
       description: 'Where the causal diagonal sits when L ≠ S: `top_left` (query i sees keys j ≤ i) or `bottom_right` (j ≤ i + S − L). Requires `causal: true`.'
       type: string
@@ -690,6 +745,12 @@ components:
         return_weights:
           type: boolean
           default: true
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
     MultiHeadRequest:
       type: object
       additionalProperties: false
@@ -743,6 +804,12 @@ components:
           $ref: '#/components/schemas/Softcap'
         return_weights:
           $ref: '#/components/schemas/HeadWeightsChoice'
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
     AdditiveRequest:
       type: object
       additionalProperties: false
@@ -777,6 +844,12 @@ components:
         return_weights:
           type: boolean
           default: true
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
     LocalAttentionRequest:
       type: object
       additionalProperties: false
@@ -825,6 +898,12 @@ components:
         return_weights:
           type: boolean
           default: true
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
     PositionalEncodingRequest:
       type: object
       additionalProperties: false
@@ -898,6 +977,12 @@ components:
           $ref: '#/components/schemas/KeyLengths'
         return_weights:
           $ref: '#/components/schemas/HeadWeightsChoice'
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
         ln1_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
         ln1_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
         ln2_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
@@ -966,6 +1051,12 @@ components:
           $ref: '#/components/schemas/KeyLengths'
         return_weights:
           $ref: '#/components/schemas/HeadWeightsChoice'
+        format:
+          $ref: '#/components/schemas/Format'
+        query_tokens:
+          $ref: '#/components/schemas/Tokens'
+        key_tokens:
+          $ref: '#/components/schemas/Tokens'
         ln1_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
         ln1_beta: {description: '`[E]`; absent: zeros.', $ref: '#/components/schemas/Vector'}
         ln2_gamma: {description: '`[E]`; absent: ones.', $ref: '#/components/schemas/Vector'}
@@ -1253,7 +1344,11 @@ components:
             format: binary
   responses:
     AttentionResult:
-      description: The attention output, and the weights when asked for.
+      description: The attention output, and the weights when asked for; or the SVG heatmap of the weights (see `format`).
+      headers:
+        Vary:
+          description: '`Accept`: the format may depend on it.'
+          schema: {type: string}
       content:
         application/json:
           schema:
@@ -1261,12 +1356,23 @@ components:
           example:
             output: [[1.0, 2.0], [2.6, 3.6]]
             weights: [[1.0, 0.0, 0.0], [0.33, 0.67, 0.0]]
+        image/svg+xml:
+          schema:
+            description: |
+              An SVG document. Each panel is a `<g class="panel">` (`data-batch`, and `data-head`
+              except for an average) holding a `<g class="cells">` of one `<rect>` per weight at
+              x = key × cell, y = query × cell; masked cells have `class="masked"`.
+            type: string
     LocalAttentionResult:
       description: The attention output, the weights when asked for, and the aligned positions p_t.
       content:
         application/json:
           schema:
             $ref: '#/components/schemas/LocalAttentionResult'
+        image/svg+xml:
+          schema:
+            description: The SVG heatmap of the weights (see `format`).
+            type: string
     PositionalEncodingResult:
       description: The encoding (plus `add_to` when given).
       content:
@@ -1281,6 +1387,10 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/DecoderLayerResult'
+        image/svg+xml:
+          schema:
+            description: The SVG heatmap of the weights (see `format`).
+            type: string
     MalformedJSON:
       description: The body is not JSON (or is empty).
       content:
@@ -1314,17 +1424,26 @@ components:
                 detail: '`key`: ragged array: /key/2 has shape [1] but /key/0 has shape [2]; every row must have the same length.'
                 pointer: /key/2
     TooLarge:
-      description: The body is over `--max-body-bytes`, or the weights would be over `--max-weights` (pass `return_weights` false, or `"none"` for multi-head, or raise the flag).
+      description: The body is over `--max-body-bytes`, or the weights would be over `--max-weights` (pass `return_weights` false, or `"none"` for multi-head, or raise the flag), or an SVG heatmap would draw more than `--max-heatmap-cells` cells.
       content:
         application/problem+json:
           schema:
             $ref: '#/components/schemas/Problem'
-          example:
-            type: /problems/weights-too-large
-            title: Attention weights too large
-            status: 413
-            detail: 'The attention weights would have 67108864 elements (shape [4, 4096, 4096]), more than --max-weights 16777216. Pass "return_weights": false to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).'
-            pointer: /return_weights
+          examples:
+            weights:
+              value:
+                type: /problems/weights-too-large
+                title: Attention weights too large
+                status: 413
+                detail: 'The attention weights would have 67108864 elements (shape [4, 4096, 4096]), more than --max-weights 16777216. Pass "return_weights": false to get the output alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).'
+                pointer: /return_weights
+            heatmap:
+              value:
+                type: /problems/heatmap-too-large
+                title: Heatmap too large
+                status: 413
+                detail: 'The heatmap would draw 262144 cells (weights [512, 512]), more than --max-heatmap-cells 65536. Send fewer tokens, ask for JSON, or raise --max-heatmap-cells (ATTENTION_MAX_HEATMAP_CELLS).'
+                pointer: /format
     Overloaded:
       description: The queue is full (`--workers` plus `--queue-depth` requests already admitted), or the server is shutting down. Retry after `Retry-After` seconds.
       headers:

@@ -14,6 +14,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
         case invalidRequest = "invalid-request"
         case bodyTooLarge = "body-too-large"
         case weightsTooLarge = "weights-too-large"
+        case heatmapTooLarge = "heatmap-too-large"
         case notFound = "not-found"
         case methodNotAllowed = "method-not-allowed"
         case overloaded = "overloaded"
@@ -27,7 +28,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             switch self {
             case .malformedJSON, .badRequest: .badRequest
             case .invalidRequest: .unprocessableContent
-            case .bodyTooLarge, .weightsTooLarge: .contentTooLarge
+            case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge: .contentTooLarge
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
             case .overloaded, .shuttingDown: .serviceUnavailable
@@ -43,6 +44,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             case .invalidRequest: "Invalid request"
             case .bodyTooLarge: "Request body too large"
             case .weightsTooLarge: "Attention weights too large"
+            case .heatmapTooLarge: "Heatmap too large"
             case .notFound: "Not found"
             case .methodNotAllowed: "Method not allowed"
             case .overloaded: "Server overloaded"

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Largest number of attention-weight elements a response may carry (`--max-weights`).
     public var maxWeights: Int
+    /// Most cells one SVG heatmap may draw, every panel counted (`--max-heatmap-cells`).
+    public var maxHeatmapCells: Int
     /// Time from a request's arrival to its response before it is abandoned with 504 (`--request-timeout`).
     public var requestTimeout: Duration
     /// Seconds a client is told to wait in `Retry-After` when the queue is full.
@@ -34,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     /// text, i.e. the same order as `--max-body-bytes`. That admits one 4096×4096 map, or
     /// 8 heads of 1024×1024 with batch 2, while keeping one response from costing seconds
     /// of encoding and hundreds of megabytes of memory.
+    ///
+    /// `maxHeatmapCells` defaults to 64 Ki cells: one 256×256 map, or 8 heads and their
+    /// average at 85×85, about 4 MB of SVG; past that, cells are a pixel or less and the
+    /// picture no longer shows single weights.
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
@@ -41,6 +47,7 @@ public struct ServerConfiguration: Sendable {
         queueDepth: Int = 64,
         maxBodyBytes: Int = 64 << 20,
         maxWeights: Int = 16 << 20,
+        maxHeatmapCells: Int = 1 << 16,
         requestTimeout: Duration = .seconds(30),
         retryAfterSeconds: Int = 1,
         drainDelay: Duration = .zero,
@@ -52,6 +59,7 @@ public struct ServerConfiguration: Sendable {
         self.queueDepth = queueDepth
         self.maxBodyBytes = maxBodyBytes
         self.maxWeights = maxWeights
+        self.maxHeatmapCells = maxHeatmapCells
         self.requestTimeout = requestTimeout
         self.retryAfterSeconds = retryAfterSeconds
         self.drainDelay = drainDelay

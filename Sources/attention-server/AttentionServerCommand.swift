@@ -50,6 +50,8 @@ struct Serve: AsyncParsableCommand {
     var maxBodyBytes: Int?
     @Option(help: "Most attention-weight elements in one response; more gets 413 (ATTENTION_MAX_WEIGHTS; default 16777216).")
     var maxWeights: Int?
+    @Option(help: "Most cells one SVG heatmap may draw, every panel counted; more gets 413 (ATTENTION_MAX_HEATMAP_CELLS; default 65536).")
+    var maxHeatmapCells: Int?
     @Option(help: "Seconds from arrival to response before a request gets 504 (ATTENTION_REQUEST_TIMEOUT; default 30).")
     var requestTimeout: Double?
     @Option(help: "Seconds between readiness turning 503 and the listener closing on SIGTERM (ATTENTION_DRAIN_DELAY; default 0).")
@@ -95,6 +97,7 @@ struct Serve: AsyncParsableCommand {
         configuration.queueDepth = try queueDepth ?? Environment.value("ATTENTION_QUEUE_DEPTH") ?? configuration.queueDepth
         configuration.maxBodyBytes = try maxBodyBytes ?? Environment.value("ATTENTION_MAX_BODY_BYTES") ?? configuration.maxBodyBytes
         configuration.maxWeights = try maxWeights ?? Environment.value("ATTENTION_MAX_WEIGHTS") ?? configuration.maxWeights
+        configuration.maxHeatmapCells = try maxHeatmapCells ?? Environment.value("ATTENTION_MAX_HEATMAP_CELLS") ?? configuration.maxHeatmapCells
         if let seconds: Double = try requestTimeout ?? Environment.value("ATTENTION_REQUEST_TIMEOUT") {
             configuration.requestTimeout = try Self.duration(seconds, flag: "--request-timeout")
         }
@@ -106,6 +109,7 @@ struct Serve: AsyncParsableCommand {
         guard configuration.queueDepth >= 0 else { throw ValidationError("--queue-depth must not be negative.") }
         guard configuration.maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be positive.") }
         guard configuration.maxWeights >= 0 else { throw ValidationError("--max-weights must not be negative.") }
+        guard configuration.maxHeatmapCells >= 0 else { throw ValidationError("--max-heatmap-cells must not be negative.") }
         return configuration
     }
 

@@ -4,15 +4,19 @@
 Usage: readme_examples.py README PORT
 
 A block is an example when the line before its opening fence is `<!-- e2e: NAME -->`.
-The block runs as written, with `127.0.0.1:8080` pointed at PORT; its request body (the
-`-d '…'` argument) is read back from the block to compute the expected answer with NumPy
-in float64, so the README and this check cannot drift apart.
+The block runs as written, with `127.0.0.1:8080` pointed at PORT, in a scratch folder; its
+request body (the `-d '…'` argument) is read back from the block to compute the expected
+answer with NumPy in float64, so the README and this check cannot drift apart. The
+`heatmap` example writes an SVG file, which is parsed as XML and its cells counted.
 """
 import json
 import math
+import os
 import re
 import subprocess
 import sys
+import tempfile
+from xml.etree import ElementTree
 
 import numpy as np
 
@@ -150,20 +154,43 @@ def check(name, command, answer):
         assert error <= TOLERANCE, f"{name} {key}: largest relative error {error}"
 
 
+def check_heatmap(command, folder):
+    """The SVG the example wrote: one L×S panel whose masked cells are those causal hides."""
+    body = body_of(command)
+    path = re.search(r"-o (\S+)", command).group(1)
+    svg = ElementTree.parse(os.path.join(folder, path)).getroot()
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    panels = svg.findall(".//svg:g[@class='panel']", ns)
+    assert len(panels) == 1, f"{len(panels)} panels"
+    cells = panels[0].findall("svg:g[@class='cells']/svg:rect", ns)
+    L, S = len(body["query"]), len(body["key"])
+    assert len(cells) == L * S, f"{len(cells)} cells, expected {L}×{S}"
+    size = float(cells[0].get("width"))
+    masked = {(round(float(c.get("y")) / size), round(float(c.get("x")) / size)) for c in cells if c.get("class") == "masked"}
+    hidden = {(i, j) for i in range(L) for j in range(S) if body.get("causal") and j > i}
+    assert masked == hidden, f"masked cells {sorted(masked)}, expected {sorted(hidden)}"
+    labels = {t.text for t in panels[0].iter("{http://www.w3.org/2000/svg}text")}
+    assert set(body.get("query_tokens", [])) <= labels, f"labels {sorted(labels)}"
+
+
 def main():
     readme, port = sys.argv[1], sys.argv[2]
     found = examples(open(readme, encoding="utf-8").read())
     names = [name for name, _ in found]
     required = {"health", "attention", "multi-head", "additive", "local", "positional-encoding", "encoder-layer",
-                "decoder-layer", "problem"}
+                "decoder-layer", "problem", "heatmap"}
     if not required <= set(names):
         sys.exit(f"{readme}: missing e2e examples {sorted(required - set(names))}")
     for name, command in found:
         command = command.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-        run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
-        if run.returncode != 0:
-            sys.exit(f"example {name}: exit {run.returncode}: {run.stderr}")
-        check(name, command, json.loads(run.stdout))
+        with tempfile.TemporaryDirectory() as folder:
+            run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, cwd=folder)
+            if run.returncode != 0:
+                sys.exit(f"example {name}: exit {run.returncode}: {run.stderr}")
+            if name == "heatmap":
+                check_heatmap(command, folder)
+            else:
+                check(name, command, json.loads(run.stdout))
         print(f"ok   README example {name}")
 
 

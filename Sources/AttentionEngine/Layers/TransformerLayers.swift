@@ -148,7 +148,7 @@ enum TransformerLayer {
                 y = try normalize(try add(x, attention.output), input.norm1, input.eps)
                 y = try normalize(try add(y, ffn(y)), input.norm2, input.eps)
             }
-            return AttentionResult(output: y, weights: attention.weights)
+            return AttentionResult(output: y, weights: attention.weights, visibility: attention.visibility)
         }
     }
 
@@ -186,7 +186,7 @@ enum TransformerLayer {
                 y = try normalize(try add(y, cross.output), input.norm2, input.eps)
                 y = try normalize(try add(y, ffn(y)), input.norm3, input.eps)
             }
-            var result = AttentionResult(output: y, weights: own.weights)
+            var result = AttentionResult(output: y, weights: own.weights, visibility: own.visibility)
             result.crossWeights = cross.weights
             return result
         }

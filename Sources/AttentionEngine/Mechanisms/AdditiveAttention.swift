@@ -58,7 +58,7 @@ enum Additive {
             core.query = project(input.query.scalars, rows: batch * queryLength, input.wQuery, bias: input.bias, on: context)
             core.key = project(input.key.scalars, rows: batch * keyLength, input.wKey, bias: nil, on: context)
             let (output, weights) = core.run(on: context)
-            return AttentionResult(output, outputShape, weights, weightsShape)
+            return AttentionResult(output, outputShape, weights, weightsShape, from: core)
         }
     }
 

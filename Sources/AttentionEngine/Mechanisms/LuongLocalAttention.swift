@@ -84,7 +84,7 @@ enum LuongLocal {
                 core.visibility.windowCenters = (positions, Double(input.halfWindow))
             }
             let (output, weights) = core.run(on: context)
-            var result = AttentionResult(output, outputShape, weights, weightsShape)
+            var result = AttentionResult(output, outputShape, weights, weightsShape, from: core)
             result.positions = Tensor(uncheckedShape: positionsShape, scalars: positions.map(Float.init))
             return result
         }

@@ -113,7 +113,7 @@ enum MultiHead {
             }
             let (heads, weights) = core.run(on: context)
             let output = p.wO.map { project(heads, rows: batch * queryLength, $0, bias: p.bO, on: context) } ?? heads
-            return AttentionResult(output, outputShape, weights, weightsShape)
+            return AttentionResult(output, outputShape, weights, weightsShape, from: core)
         }
     }
 

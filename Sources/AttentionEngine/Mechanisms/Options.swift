@@ -104,12 +104,15 @@ public struct AttentionResult: Sendable {
     public var positions: Tensor? = nil
     /// A decoder layer's cross-attention weights (`weights` are its self-attention's).
     public var crossWeights: Tensor? = nil
+    /// Which cells of `weights` the masking left visible; nil without weights.
+    public var visibility: WeightsVisibility? = nil
 }
 
 extension AttentionResult {
-    /// Wraps flat buffers that the core sized for these shapes.
-    init(_ output: [Float], _ outputShape: [Int], _ weights: [Float]?, _ weightsShape: [Int]) {
+    /// Wraps flat buffers that `core` sized for these shapes.
+    init(_ output: [Float], _ outputShape: [Int], _ weights: [Float]?, _ weightsShape: [Int], from core: AttentionCore) {
         self.output = Tensor(uncheckedShape: outputShape, scalars: output)
         self.weights = weights.map { Tensor(uncheckedShape: weightsShape, scalars: $0) }
+        self.visibility = core.weightsVisibility(shape: weightsShape)
     }
 }

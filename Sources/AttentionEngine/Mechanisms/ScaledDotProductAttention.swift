@@ -44,7 +44,7 @@ enum ScaledDotProduct {
                             rows: core.keyLength, width: core.keyDim, firstPosition: 0)
             }
             let (output, weights) = core.run(on: context)
-            return AttentionResult(output, outputShape, weights, weightsShape)
+            return AttentionResult(output, outputShape, weights, weightsShape, from: core)
         }
     }
 

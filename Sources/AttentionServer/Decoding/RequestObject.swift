@@ -151,6 +151,21 @@ struct RequestObject {
         return result
     }
 
+    /// An array of strings (e.g. token labels).
+    func strings(_ name: String) throws(Problem) -> [String]? {
+        guard let value = member(name) else { return nil }
+        guard case .array(let elements) = value else { throw wrongType(name, expected: "an array of strings", got: value) }
+        var result: [String] = []
+        for (position, element) in elements.enumerated() {
+            guard case .string(let text) = element else {
+                throw Problem(.invalidRequest, detail: "`\(name)` must hold strings, got \(element.kindDescription) at [\(position)].",
+                              pointer: pointer.appending(name).appending(index: [position]).description)
+            }
+            result.append(text)
+        }
+        return result
+    }
+
     private func checkShape(_ shape: [Int], name: String, ranks: ClosedRange<Int>, shapes: String) throws(Problem) {
         guard ranks.contains(shape.count) else {
             throw invalid(name, "`\(name)` must be \(shapes), got shape \(Shape.describe(shape)).")

@@ -4,6 +4,8 @@ import AttentionEngine
 /// that `--max-weights` is enforced without materialising them.
 struct WeightsBudget {
     let maxWeights: Int
+    /// The most cells an SVG heatmap may draw (`--max-heatmap-cells`); see ``HeatmapRequest``.
+    var maxHeatmapCells = Int.max
 
     /// Throws 413 when `dimensions` multiply to more than the limit (or overflow).
     func check(_ dimensions: [Int], disable: String) throws(Problem) {

@@ -1,7 +1,9 @@
 import Hummingbird
 import TensorJSON
 
-/// `GET /`, a short index of the endpoints, and `GET /openapi.yaml`, the contract.
+/// `GET /`: the playground page for browsers (`Accept` preferring `text/html`) and a short
+/// JSON index of the endpoints for everyone else; the page's style sheet and script; and
+/// `GET /openapi.yaml`, the contract.
 struct IndexController {
     static let endpoints: [(method: String, path: String, summary: String)] =
         V1Endpoint.allCases.map { (method: "POST", path: $0.path, summary: $0.summary) } + [
@@ -17,17 +19,37 @@ struct IndexController {
             ("POST", "/v2/models/{name}/infer", "v2 inference, JSON or binary tensors"),
         ]
 
-    static let paths = ["/", "/openapi.yaml"]
+    static let paths = ["/", "/openapi.yaml", "/playground.css", "/playground.js"]
+
+    /// The page loads only its own script, style and API: an injected attribute or element
+    /// (say, through a token label) could run nothing.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     func addRoutes(to router: Router<AttentionRequestContext>) {
         let index = Self.indexBody()
-        router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: index)))
+        router.get("/") { request, _ in
+            let html = ContentNegotiation.choose(["application/json", "text/html"], accept: request.headers[.accept]) == "text/html"
+            guard html else {
+                return Response(status: .ok, headers: [.contentType: "application/json", .vary: "Accept"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: index)))
+            }
+            return Self.asset(PlaygroundAssets.html, type: "text/html; charset=utf-8",
+                              extra: [.contentSecurityPolicy: Self.contentSecurityPolicy, .vary: "Accept"])
         }
+        router.get("/playground.css") { _, _ in Self.asset(PlaygroundAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/playground.js") { _, _ in Self.asset(PlaygroundAssets.javascript, type: "text/javascript; charset=utf-8") }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
+    }
+
+    private static func asset(_ text: String, type: String, extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = type
+        headers[.xContentTypeOptions] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     private static func indexBody() -> [UInt8] {

@@ -11,6 +11,9 @@ import TensorJSON
 ///
 /// The body is parsed as JSON whatever its `Content-Type` (as Triton does): curl's `-d`
 /// labels JSON as a form, and refusing it would only make the examples longer.
+///
+/// The answer is JSON, or an SVG heatmap of the weights when the body says `"format": "svg"`
+/// or, without `format`, when `Accept` prefers `image/svg+xml` (see ``HeatmapRequest``).
 struct V1Controller {
     let engine: AttentionEngine
     let configuration: ServerConfiguration
@@ -32,14 +35,19 @@ struct V1Controller {
     private func respond(to request: Request, context: AttentionRequestContext, endpoint: V1Endpoint) async throws -> Response {
         let arrived = ContinuousClock.now
         let admission = try admit()
-        let limits = (body: configuration.maxBodyBytes, weights: WeightsBudget(maxWeights: configuration.maxWeights))
+        let budget = WeightsBudget(maxWeights: configuration.maxWeights, maxHeatmapCells: configuration.maxHeatmapCells)
+        let limits = (body: configuration.maxBodyBytes, weights: budget)
+        let svgPreferred = ContentNegotiation.choose(["application/json", "image/svg+xml"],
+                                                     accept: request.headers[.accept]) == "image/svg+xml"
         let codec = self.codec, engine = self.engine
-        let computed = try await RequestScope.run(
+        let (body, contentType, timing) = try await RequestScope.run(
             deadline: arrived + configuration.requestTimeout,
             connection: connections.watch(for: context.channel)
         ) {
             let body = try await BodyReader.collect(request, limit: limits.body)
-            let job = try await codec.run(bytes: body.readableBytes) { try Self.decode(body, endpoint: endpoint, budget: limits.weights) }
+            let (job, heatmap) = try await codec.run(bytes: body.readableBytes) {
+                try Self.decode(body, endpoint: endpoint, budget: limits.weights, svgPreferred: svgPreferred)
+            }
             let computed: AttentionEngine.Computed
             do {
                 computed = try await job.run(on: engine, admission: admission)
@@ -49,13 +57,14 @@ struct V1Controller {
                 throw engineProblem(error)
             }
             let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) {
-                ResultEncoder.encode(computed.result, fields: endpoint.answer)
+                heatmap.map { ByteBuffer(string: $0.render(computed.result)) } ?? ResultEncoder.encode(computed.result, fields: endpoint.answer)
             }
-            return (encoded, computed.timing)
+            return (encoded, heatmap == nil ? "application/json" : "image/svg+xml", computed.timing)
         }
-        context.timings.record(queue: computed.1.queued, compute: computed.1.compute)
-        metrics.recordJob(mechanism: endpoint.rawValue, queue: computed.1.queued, compute: computed.1.compute)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: computed.0))
+        context.timings.record(queue: timing.queued, compute: timing.compute)
+        metrics.recordJob(mechanism: endpoint.rawValue, queue: timing.queued, compute: timing.compute)
+        // The same URL answers JSON or SVG by Accept: caches must key on it.
+        return Response(status: .ok, headers: [.contentType: contentType, .vary: "Accept"], body: .init(byteBuffer: body))
     }
 
     /// Reserves a place in the engine's pool, or answers 503 straight away.
@@ -80,14 +89,21 @@ struct V1Controller {
         }
     }
 
-    /// Parses (400 when not JSON) and validates (422) a body for `endpoint`.
-    static func decode(_ body: ByteBuffer, endpoint: V1Endpoint, budget: WeightsBudget) throws(Problem) -> EngineJob {
+    /// Parses (400 when not JSON) and validates (422) a body for `endpoint`, with the plan
+    /// of its heatmap when the answer is SVG.
+    static func decode(_ body: ByteBuffer, endpoint: V1Endpoint, budget: WeightsBudget,
+                       svgPreferred: Bool = false) throws(Problem) -> (EngineJob, HeatmapPlan?) {
         let parsed = body.withUnsafeReadableBytes { bytes in
             Result { () throws(JSONParseError) -> JSONValue in try JSONReader().parse(bytes) }
         }
         switch parsed {
-        case .success(let document):
-            return try endpoint.decode(document, budget: budget)
+        case .success(var document):
+            // Only an endpoint that answers with weights knows the heatmap fields.
+            guard endpoint.answer.contains(.weights),
+                  let heatmap = try HeatmapRequest.extract(from: &document, svgPreferred: svgPreferred) else {
+                return (try endpoint.decode(document, budget: budget), nil)
+            }
+            return try heatmap.plan(for: endpoint.decode(document, budget: budget), budget: budget)
         case .failure(let error):
             let detail = body.readableBytes == 0 ? "The request body is empty; send a JSON object."
                 : "The body is not valid JSON: \(error.message) at line \(error.line), column \(error.column) (byte \(error.offset))."

@@ -1,0 +1,64 @@
+@testable import AttentionServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// `GET /` as a browser and as a client see it, and the page's compiled-in files.
+@Suite struct PlaygroundTests {
+    static let browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+    private func repositoryFile(_ path: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../\(path)")
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    @Test func browsersGetThePageUnderAStrictContentSecurityPolicy() async throws {
+        let page = try repositoryFile("playground/index.html")
+        try await makeApplication().test(.router) { client in
+            let response = try await client.execute(uri: "/", method: .get, headers: [.accept: Self.browserAccept])
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            #expect(response.headers[.vary] == "Accept")
+            // scripts/embed-playground.sh regenerates the compiled-in copy.
+            #expect(response.text == page, "playground/index.html changed: run scripts/embed-playground.sh")
+        }
+    }
+
+    @Test func thePageScriptAndStyleSheetMatchTheirFiles() async throws {
+        for (path, file, type) in [("/playground.js", "playground/playground.js", "text/javascript; charset=utf-8"),
+                                   ("/playground.css", "playground/playground.css", "text/css; charset=utf-8")] {
+            let expected = try repositoryFile(file)
+            try await makeApplication().test(.router) { client in
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == type)
+                #expect(response.text == expected, "\(file) changed: run scripts/embed-playground.sh")
+            }
+        }
+    }
+
+    @Test func clientsThatDoNotAskForHTMLGetTheJSONIndex() async throws {
+        try await makeApplication().test(.router) { client in
+            for accept in ["*/*", "application/json", "text/html;q=0.5, application/json"] {
+                let response = try await client.execute(uri: "/", method: .get, headers: [.accept: accept])
+                #expect(response.headers[.contentType] == "application/json", "Accept: \(accept)")
+                #expect(response.json["service"] as? String == "attention-service")
+            }
+        }
+    }
+
+    @Test func negotiationTakesTheHighestQualityAndTheDefaultOnTies() {
+        let offers = ["application/json", "image/svg+xml"]
+        #expect(ContentNegotiation.choose(offers, accept: nil) == "application/json")
+        #expect(ContentNegotiation.choose(offers, accept: "*/*") == "application/json")
+        #expect(ContentNegotiation.choose(offers, accept: "image/svg+xml") == "image/svg+xml")
+        #expect(ContentNegotiation.choose(offers, accept: "image/*") == "image/svg+xml")
+        #expect(ContentNegotiation.choose(offers, accept: "application/json;q=0.2, image/svg+xml;q=0.9") == "image/svg+xml")
+        #expect(ContentNegotiation.choose(offers, accept: "image/svg+xml;q=0.5, */*") == "application/json")
+        // The most specific range decides: svg is refused even though */* would take it.
+        #expect(ContentNegotiation.choose(offers, accept: "IMAGE/SVG+XML;q=0, */*;q=0.1") == "application/json")
+        #expect(ContentNegotiation.choose(offers, accept: "garbage") == "application/json")
+    }
+}

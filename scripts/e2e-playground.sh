@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Browser check of the playground page, run by .ci/run: builds the release server, starts it
+# on a free loopback port, drives Debian's headless Chromium with Selenium through
+# scripts/e2e/playground_browser.py (causal multi-head heatmap, an API error shown in the
+# page), saves screenshots, then stops the server with SIGTERM and requires exit code 0.
+# Screenshots go to $PLAYGROUND_SCREENSHOTS (default .build/e2e-playground).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# 4.51.0: 4.52.0 needs a certifi newer than the package index serves.
+python3 -c "import selenium" 2>/dev/null || pip install -q 'selenium==4.51.0'
+
+screenshots=${PLAYGROUND_SCREENSHOTS:-.build/e2e-playground}
+mkdir -p "$screenshots"
+
+source scripts/e2e/server.sh
+start_server /ready
+echo "== playground in headless Chromium ($(chromium --version 2>/dev/null | head -1))"
+python3 scripts/e2e/playground_browser.py "$port" "$screenshots"
+stop_server playground
