@@ -101,4 +101,42 @@ import Testing
         }
         try await waitFor { engine.status.admitted == 0 }
     }
+
+    @Test func smallJobsRunInPlaceOfAnIdleWorker() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let admission = try engine.admit()
+        let outcome = try await engine.pool.run(admission, inlineWhenIdle: true) { _ in
+            (Thread.current.name ?? "", engine.status.running)
+        }
+        #expect(!outcome.value.0.hasPrefix("attention-worker"), "ran on \(outcome.value.0)")
+        #expect(outcome.value.1 == 1, "an inline job counts as running")
+        #expect(outcome.timing.queued == .zero)
+        #expect(engine.status.running == 0 && engine.status.admitted == 0)
+    }
+
+    @Test func smallJobsWaitTheirTurnWhenNoWorkerIsIdle() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let gate = Gate()
+        let busy = try block(engine, until: gate)
+        try await waitFor { engine.status.running == 1 }
+        let admission = try engine.admit()
+        let small = Task { try await engine.pool.run(admission, inlineWhenIdle: true) { _ in Thread.current.name ?? "" } }
+        try await waitFor { engine.status.queued == 1 }
+        gate.open()
+        #expect(try await small.value.value == "attention-worker-0")
+        try await busy.value
+        try await waitFor { engine.status.admitted == 0 }
+    }
+
+    @Test func onlyProblemsUnderTheInlineLimitSkipTheWorkers() async throws {
+        var random = SeededRandom(seed: 7)
+        let q = random.tensor([16, 16]), k = random.tensor([16, 16]), v = random.tensor([16, 16])
+        let inline = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let pooled = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1, inlineMultiplyAdds: 0))
+        let fast = try await inline.scaledDotProduct(query: q, key: k, value: v)
+        let slow = try await pooled.scaledDotProduct(query: q, key: k, value: v)
+        #expect(fast.output == slow.output && fast.weights == slow.weights)
+        #expect(fast.timing.queued == .zero)
+        #expect(slow.timing.queued > .zero, "a limit of 0 sends every problem through the queue")
+    }
 }
