@@ -9,6 +9,7 @@
 #
 #   scripts/bench-http.sh            # 3 rounds of 10 s per endpoint, 2 threads, 32 connections
 #   ROUNDS=5 DURATION=5s CONNECTIONS=64 scripts/bench-http.sh
+#   SCRATCH=.build-release scripts/bench-http.sh    # another SwiftPM scratch path
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +19,9 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 
-swift build -c release --product attention-server >/dev/null
-binary=$(swift build -c release --show-bin-path)/attention-server
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
+binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 work=$(mktemp -d)
 "$binary" --host 127.0.0.1 --port "$port" --log-level warning >"$work/server.log" 2>&1 &
