@@ -25,24 +25,29 @@ struct FloatTextTests {
         #expect(String(decoding: writer.bytes, as: UTF8.self) == text)
     }
 
-    /// Whole binades where the algorithm or the layout has an edge: the subnormals, the
-    /// smallest normals, the switch to exponents below 10^-4, [1, 2), both sides of 2^24
-    /// (where exponents start above), and the largest finite binade.
+    /// Binades where the algorithm or the layout has an edge: the subnormals, the smallest
+    /// normals, the switch to exponents below 10^-4, [1, 2), both sides of 2^24 (where
+    /// exponents start above), and the largest finite binade. In each, every Float of its
+    /// first and last 2^14 bit patterns and every 61st one between, positive and negative:
+    /// 2.4 million Floats, about 10 s of CPU in a debug build. (A release build of the same
+    /// checks once compared every 101st bit pattern of all 2^32, 42 million Floats, against
+    /// `description` and `strtof`, with no difference.)
     @Test(arguments: [
         0x0000_0001 as UInt32, 0x0080_0000, 0x3880_0000, 0x3F80_0000, 0x4B00_0000, 0x4B80_0000, 0x7F00_0000,
     ])
-    func everyFloatOfABinadeMatchesDescriptionAndReadsBack(first: UInt32) throws {
-        let binade = first & 0x7F80_0000
-        // Positive values, and the negative ones at every 97th bit pattern for the sign.
-        let positive = (first..<(binade + 0x80_0000)).lazy.map { Float(bitPattern: $0) }
-        let negative = stride(from: first, to: binade + 0x80_0000, by: 97).lazy.map { -Float(bitPattern: $0) }
-        try checkAll(Array(positive))
-        try checkAll(Array(negative))
+    func floatsOfABinadeMatchDescriptionAndReadBack(first: UInt32) throws {
+        let end = (first & 0x7F80_0000) + 0x80_0000
+        let edge: UInt32 = 1 << 14
+        let patterns = Array(first..<(first + edge)) + Array(stride(from: first + edge, to: end - edge, by: 61))
+            + Array((end - edge)..<end)
+        let positive = patterns.map { Float(bitPattern: $0) }
+        try checkAll(positive)
+        try checkAll(positive.map { -$0 })
     }
 
     @Test func randomBitPatternsMatchDescriptionAndReadBack() throws {
         var generator = SplitMix64(seed: 2026)
-        let values = (0..<1 << 20).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator)) }
+        let values = (0..<1 << 17).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator)) }
         try checkAll(values.filter(\.isFinite))
     }
 
