@@ -7,6 +7,10 @@ scaled dot-product attention, B=1, H=8, L=S=1024, d=64, not causal, no weights.
   raw HTTP:          the same binary request from a minimal socket client: the server's
                      cost plus the transfer, without a client library's own work
   tritonclient:      tritonclient.http, binary inputs and output (the issue's measure)
+  ... canned server: both clients against scripts/canned-v2-server.py, which reads the
+                     request whole and answers at once with a response of the same size:
+                     what the client and the transfer cost with no server work at all.
+                     Engine + that row is the least tritonclient can take end to end.
 
 The machine is shared, so the three are measured in interleaved rounds and each row
 reports the median over rounds of the per-round medians. Prints a table with the ratios
@@ -19,6 +23,8 @@ import os
 import socket
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -94,6 +100,21 @@ def raw_call(url, arrays):
     return call
 
 
+def start_canned_server():
+    """Starts scripts/canned-v2-server.py on a free port; returns the process and its address."""
+    port_file = tempfile.NamedTemporaryFile(delete=False).name
+    os.unlink(port_file)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "canned-v2-server.py")
+    process = subprocess.Popen([sys.executable, script, port_file])
+    for _ in range(100):
+        if os.path.exists(port_file) and open(port_file).read():
+            break
+        time.sleep(0.05)
+    port = open(port_file).read()
+    os.unlink(port_file)
+    return process, f"127.0.0.1:{port}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="127.0.0.1:8080")
@@ -104,14 +125,18 @@ def main():
     args = parser.parse_args()
 
     arrays = problem()
+    canned, canned_url = start_canned_server()
     clients = {"raw HTTP (socket, binary)": raw_call(args.url, arrays),
-               "tritonclient.http (binary)": tritonclient_call(args.url, arrays)}
+               "tritonclient.http (binary)": tritonclient_call(args.url, arrays),
+               "raw HTTP, canned server": raw_call(canned_url, arrays),
+               "tritonclient.http, canned server": tritonclient_call(canned_url, arrays)}
     rounds = {"engine in process (engine-bench)": []} | {name: [] for name in clients}
     for _ in range(args.rounds):
         rounds["engine in process (engine-bench)"].append(engine_milliseconds(args.engine_bench, args.workers))
         for name, call in clients.items():
             rounds[name].append(median_milliseconds(call, args.repeats))
 
+    canned.kill()
     engine = statistics.median(rounds["engine in process (engine-bench)"])
     megabytes = 4 * (B * H * (L + 2 * S) * D + B * H * L * D) / 1e6
     print(f"\n{MODEL} B={B} H={H} L=S={L} d={D}, not causal, no weights; {args.workers} workers; "
@@ -123,6 +148,8 @@ def main():
         print(f"| {name} | {value:.2f} | {', '.join(f'{v:.1f}' for v in values)} | {value / engine:.2f}x |")
     ratio = statistics.median(rounds["tritonclient.http (binary)"]) / engine
     print(f"\ntarget for tritonclient: at most 1.3x; {'met' if ratio <= 1.3 else 'not met'} ({ratio:.2f}x)")
+    floor = (engine + statistics.median(rounds["tritonclient.http, canned server"])) / engine
+    print(f"least possible with tritonclient (engine + tritonclient against the canned server): {floor:.2f}x")
 
 
 if __name__ == "__main__":

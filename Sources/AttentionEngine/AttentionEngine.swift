@@ -15,19 +15,28 @@ public final class AttentionEngine: Sendable {
         public var workers: Int
         /// Jobs that may wait for a worker beyond the ones running.
         public var queueDepth: Int
+        /// Problems of fewer multiply-adds than this run on the calling thread, in an idle
+        /// worker's place, rather than on the worker: see ``WorkerPool/run(_:inlineWhenIdle:_:)``.
+        /// The default, 2^16, is a few microseconds of arithmetic, less than the two thread
+        /// wake-ups of a hop to a worker and back; 0 sends every problem to a worker.
+        public var inlineMultiplyAdds: Double
 
-        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueDepth: Int = 64) {
+        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueDepth: Int = 64,
+                    inlineMultiplyAdds: Double = 65536) {
             self.workers = workers
             self.queueDepth = queueDepth
+            self.inlineMultiplyAdds = inlineMultiplyAdds
         }
     }
 
     let pool: WorkerPool
+    private let inlineMultiplyAdds: Double
 
     public init(configuration: Configuration = Configuration()) {
         // BLAS runs single-threaded inside each worker: the pool is the parallelism.
         openblas_set_num_threads(1)
         pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth)
+        inlineMultiplyAdds = configuration.inlineMultiplyAdds
     }
 
     /// The BLAS core in use, e.g. "Haswell" or "SkylakeX" (OpenBLAS picks it at load time).
@@ -78,7 +87,7 @@ public final class AttentionEngine: Sendable {
                                  options: DotProductAttentionOptions = .init(),
                                  admission: Admission? = nil) async throws -> Computed {
         let problem = try ScaledDotProduct.prepare(query: query, key: key, value: value, options: options)
-        return try await run(admission) { problem.run(on: $0) }
+        return try await run(admission, multiplyAdds: problem.multiplyAdds) { problem.run(on: $0) }
     }
 
     /// Multi-head attention with projections; see ``MultiHeadAttentionInput``.
@@ -86,7 +95,7 @@ public final class AttentionEngine: Sendable {
                           options: MultiHeadAttentionOptions = .init(),
                           admission: Admission? = nil) async throws -> Computed {
         let problem = try MultiHead.prepare(input, options: options)
-        return try await run(admission) { problem.run(on: $0) }
+        return try await run(admission, multiplyAdds: problem.multiplyAdds) { problem.run(on: $0) }
     }
 
     /// Additive (Bahdanau) attention; see ``AdditiveAttentionInput``.
@@ -94,7 +103,7 @@ public final class AttentionEngine: Sendable {
                          options: AdditiveAttentionOptions = .init(),
                          admission: Admission? = nil) async throws -> Computed {
         let problem = try Additive.prepare(input, options: options)
-        return try await run(admission) { problem.run(on: $0) }
+        return try await run(admission, multiplyAdds: problem.multiplyAdds) { problem.run(on: $0) }
     }
 
     /// Luong's "general" score, `softmax(s_i W_a h_jᵀ) V` (Luong et al. 2015, eq. 8); see ``LuongGeneralInput``.
@@ -181,10 +190,12 @@ public final class AttentionEngine: Sendable {
         return Computed(result: try outcome.value.get(), timing: outcome.timing)
     }
 
-    private func run(_ admission: Admission?,
+    /// Runs `work`, of about `multiplyAdds` (nil: unknown), in the place `admission` reserved or a new one.
+    private func run(_ admission: Admission?, multiplyAdds: Double? = nil,
                      _ work: @escaping @Sendable (ParallelContext) -> AttentionResult) async throws -> Computed {
         let ticket = try admission ?? pool.admit()
-        let outcome = try await pool.run(ticket, work)
+        let small = multiplyAdds.map { $0 < inlineMultiplyAdds } ?? false
+        let outcome = try await pool.run(ticket, inlineWhenIdle: small, work)
         return Computed(result: outcome.value, timing: outcome.timing)
     }
 }

@@ -4,9 +4,10 @@
 /// and `:` after keys. It does not check that calls nest correctly (a key outside an
 /// object, say): the HTTP layer writes fixed response shapes.
 ///
-/// Numbers use the shortest text that reads back to the same value (Swift's
-/// `description`, e.g. `0.1` for `Float(0.1)`). JSON has no NaN or infinity, so a
-/// non-finite number is written as `null`; callers should pass finite values.
+/// Floating-point numbers use the shortest text that reads back to the same value, in the
+/// form of Swift's `description` (`0.1` for `Float(0.1)`, `1.0` for one); ``integer(_:)``
+/// writes integers without a point. JSON has no NaN or infinity, so a non-finite number
+/// is written as `null`; callers should pass finite values.
 ///
 /// ```swift
 /// var writer = JSONWriter()
@@ -83,6 +84,31 @@ public struct JSONWriter: Sendable {
         separate()
         FloatText.append(value, to: &bytes)
         needsComma = true
+    }
+
+    /// Writes an integer in decimal, without a point (sizes and shapes that clients use as indices).
+    public mutating func integer(_ value: Int) {
+        separate()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        // The magnitude as UInt: Int.min has none as an Int.
+        var rest = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in  // UInt.max has 20 digits
+            var start = scratch.count
+            repeat {
+                start -= 1
+                scratch[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[start...]))
+        }
+        needsComma = true
+    }
+
+    /// Writes integers as one flat array.
+    public mutating func integers(_ values: [Int]) {
+        beginArray()
+        for value in values { integer(value) }
+        endArray()
     }
 
     /// Writes `true` or `false`.
@@ -188,11 +214,8 @@ public struct JSONWriter: Sendable {
         let extent = shape[shape.startIndex]
         bytes.append(UInt8(ascii: "["))
         if shape.count == 1 {
-            // The innermost rows hold almost all the bytes: keep this loop tight.
-            for k in 0..<extent {
-                if k > 0 { bytes.append(UInt8(ascii: ",")) }
-                FloatText.append(values[offset + k], to: &bytes)
-            }
+            // The innermost rows hold almost all the bytes.
+            FloatText.appendRow(UnsafeBufferPointer(rebasing: values[offset..<(offset + extent)]), to: &bytes)
             offset += extent
         } else {
             for k in 0..<extent {

@@ -6,7 +6,8 @@
 // Each cell is the median of N timed runs after one warm-up. MB/s always divides the
 // size of the TensorJSON document (MB = 10^6 bytes) by the time, so ratios of MB/s are
 // ratios of time. JSONSerialization decode stops at the `Any` tree (no conversion to
-// Float), so its figures flatter it.
+// Float), so its figures flatter it. "String per number" is the writer this project had
+// before its own shortest-digits code: the same document, each Float through `description`.
 import Foundation
 import TensorJSON
 
@@ -35,6 +36,8 @@ struct SplitMix64: RandomNumberGenerator {
 struct Case {
     let name: String
     let fields: [(name: String, rows: Int, columns: Int, values: [Float])]
+    /// Calls per timed run, so that a small document's run is long enough to time.
+    var repeats = 1
 }
 
 /// The same document as Codable types, for JSONDecoder and JSONEncoder.
@@ -65,15 +68,39 @@ func encodeTensorJSON(_ c: Case) -> [UInt8] {
     return writer.bytes
 }
 
-/// Median seconds of `runs` calls of `body`, after one warm-up call.
-func measure(_ body: () throws -> Void) rethrows -> Double {
+/// The same document, each number appended as its `description` String.
+func encodeWithDescriptions(_ c: Case) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(c.fields.reduce(0) { $0 + $1.values.count * 12 })
+    bytes.append(UInt8(ascii: "{"))
+    for (index, field) in c.fields.enumerated() {
+        bytes.append(contentsOf: (index == 0 ? "\"" : ",\"").utf8)
+        bytes.append(contentsOf: field.name.utf8)
+        bytes.append(contentsOf: "\":[".utf8)
+        for row in 0..<field.rows {
+            bytes.append(contentsOf: (row == 0 ? "[" : ",[").utf8)
+            for column in 0..<field.columns {
+                if column > 0 { bytes.append(UInt8(ascii: ",")) }
+                var text = field.values[row * field.columns + column].description
+                text.withUTF8 { bytes.append(contentsOf: $0) }
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+    bytes.append(UInt8(ascii: "}"))
+    return bytes
+}
+
+/// Median seconds per call over `runs` runs of `repeats` calls of `body`, after one warm-up call.
+func measure(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     try body()
     var times: [Double] = []
     for _ in 0..<runs {
         let start = ContinuousClock.now
-        try body()
+        for _ in 0..<repeats { try body() }
         let elapsed = ContinuousClock.now - start
-        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        times.append((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(repeats))
     }
     times.sort()
     return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
@@ -83,6 +110,8 @@ var rng = SplitMix64(state: 42)
 let cases = [
     Case(name: "q,k,v 3×1024×64", fields: ["q", "k", "v"].map { ($0, 1024, 64, matrix(1024, 64, &rng)) }),
     Case(name: "x 4096×64", fields: [("x", 4096, 64, matrix(4096, 64, &rng))]),
+    // A small request of scripts/bench-http.sh (its response has two such matrices).
+    Case(name: "q,k,v 3×16×16", fields: ["q", "k", "v"].map { ($0, 16, 16, matrix(16, 16, &rng)) }, repeats: 1000),
 ]
 
 struct Row { let caseName: String; let operation: String; let library: String; let seconds: Double; let megabytes: Double }
@@ -110,7 +139,7 @@ for c in cases {
 
     func add(_ operation: String, _ library: String, _ body: () throws -> Void) throws {
         rows.append(Row(caseName: c.name, operation: operation, library: library,
-                        seconds: try measure(body), megabytes: megabytes))
+                        seconds: try measure(repeats: c.repeats, body), megabytes: megabytes))
     }
     try add("decode", "TensorJSON") {
         sink &+= try JSONReader().parse(document) == .null ? 1 : 0
@@ -124,6 +153,10 @@ for c in cases {
     }
     try add("encode", "TensorJSON") {
         sink &+= encodeTensorJSON(c).count
+    }
+    guard encodeWithDescriptions(c) == document else { fatalError("the String-per-number writer differs") }
+    try add("encode", "String per number") {
+        sink &+= encodeWithDescriptions(c).count
     }
     try add("encode", "JSONSerialization") {
         sink &+= try JSONSerialization.data(withJSONObject: foundationObject).count
@@ -150,7 +183,7 @@ for row in rows {
     let baseline = rows.first { $0.caseName == row.caseName && $0.operation == row.operation && $0.library == "TensorJSON" }
     let ratio = (baseline.map { row.seconds / $0.seconds }) ?? 1
     print("| \(row.caseName) | \(row.operation) | \(pad(row.library, 21)) | "
-          + "\(String(format: "%.2f", row.megabytes)) | \(pad(String(format: "%.1f", row.seconds * 1e3), 7, right: true)) | "
+          + "\(String(format: "%.2f", row.megabytes)) | \(pad(String(format: row.seconds < 1e-3 ? "%.4f" : "%.1f", row.seconds * 1e3), 7, right: true)) | "
           + "\(pad(String(format: "%.0f", row.megabytes / row.seconds), 5, right: true)) | "
           + "\(row.library == "TensorJSON" ? "1.0×" : String(format: "%.1f×", ratio)) |")
 }

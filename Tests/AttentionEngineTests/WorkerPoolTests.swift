@@ -101,4 +101,41 @@ import Testing
         }
         try await waitFor { engine.status.admitted == 0 }
     }
+
+    @Test func smallJobsRunInPlaceOfAnIdleWorker() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let admission = try engine.admit()
+        let outcome = try await engine.pool.run(admission, inlineWhenIdle: true) { _ in engine.status }
+        #expect(outcome.value.running == 1 && outcome.value.queued == 0, "an inline job counts as running")
+        #expect(outcome.timing.queued == .zero, "no time in a queue: it never went through one")
+        #expect(engine.status.running == 0 && engine.status.admitted == 0)
+    }
+
+    @Test func smallJobsWaitTheirTurnWhenNoWorkerIsIdle() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let gate = Gate()
+        let busy = try block(engine, until: gate)
+        try await waitFor { engine.status.running == 1 }
+        let admission = try engine.admit()
+        let small = Task { try await engine.pool.run(admission, inlineWhenIdle: true) { _ in gate.isOpen } }
+        try await waitFor { engine.status.queued == 1 }
+        gate.open()
+        let outcome = try await small.value
+        #expect(outcome.value, "it ran only once the busy job let the worker go")
+        #expect(outcome.timing.queued > .zero)
+        try await busy.value
+        try await waitFor { engine.status.admitted == 0 }
+    }
+
+    @Test func onlyProblemsUnderTheInlineLimitSkipTheWorkers() async throws {
+        var random = SeededRandom(seed: 7)
+        let q = random.tensor([16, 16]), k = random.tensor([16, 16]), v = random.tensor([16, 16])
+        let inline = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
+        let pooled = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1, inlineMultiplyAdds: 0))
+        let fast = try await inline.scaledDotProduct(query: q, key: k, value: v)
+        let slow = try await pooled.scaledDotProduct(query: q, key: k, value: v)
+        #expect(fast.output == slow.output && fast.weights == slow.weights)
+        #expect(fast.timing.queued == .zero)
+        #expect(slow.timing.queued > .zero, "a limit of 0 sends every problem through the queue")
+    }
 }

@@ -65,6 +65,12 @@ struct AttentionCore: Sendable {
 
     var outputCount: Int { batch * heads * queryLength * valueDim }
 
+    /// The multiply-adds of scores and weighted sums when every key is visible: the size of
+    /// the problem, for deciding whether it is worth a hop to a worker.
+    var multiplyAdds: Double {
+        Double(batch) * Double(heads) * Double(queryLength) * Double(keyLength) * Double(keyDim + valueDim)
+    }
+
     var weightsCount: Int {
         switch weights {
         case .none: 0

@@ -53,6 +53,12 @@ enum Additive {
         let batch: Int, queryLength: Int, keyLength: Int
         let outputShape: [Int], weightsShape: [Int]
 
+        /// The core's and the two projections' (rows × weight elements each).
+        var multiplyAdds: Double {
+            core.multiplyAdds + Double(batch * queryLength) * Double(input.wQuery.scalars.count)
+                + Double(batch * keyLength) * Double(input.wKey.scalars.count)
+        }
+
         func run(on context: ParallelContext) -> AttentionResult {
             var core = self.core
             core.query = project(input.query.scalars, rows: batch * queryLength, input.wQuery, bias: input.bias, on: context)

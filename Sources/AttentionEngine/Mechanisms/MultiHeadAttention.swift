@@ -97,6 +97,14 @@ enum MultiHead {
         let outputShape: [Int], weightsShape: [Int]
         let rope: RotaryEmbedding?
 
+        /// The core's and the projections' (rows × weight elements each).
+        var multiplyAdds: Double {
+            let p = input.projections
+            let queryRows = Double(batch * queryLength), keyRows = Double(batch * keyLength)
+            return core.multiplyAdds + queryRows * Double(p.wQ.scalars.count + (p.wO?.scalars.count ?? 0))
+                + keyRows * Double(p.wK.scalars.count + p.wV.scalars.count)
+        }
+
         func run(on context: ParallelContext) -> AttentionResult {
             let p = input.projections
             let keySource = input.key ?? input.query

@@ -35,6 +35,8 @@ enum ScaledDotProduct {
         /// RoPE to apply to queries and keys before attending.
         var rope: RotaryEmbedding?
 
+        var multiplyAdds: Double { core.multiplyAdds }
+
         func run(on context: ParallelContext) -> AttentionResult {
             var core = self.core
             if let rope {

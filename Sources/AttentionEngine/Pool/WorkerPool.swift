@@ -47,7 +47,9 @@ final class WorkerPool: @unchecked Sendable {
     fileprivate func release() {
         condition.lock()
         admitted -= 1
-        condition.broadcast()
+        // Only `waitUntilIdle()` waits for a release, and only once admission has stopped:
+        // waking the idle workers on every release would cost two futex calls per job.
+        if !accepting { condition.broadcast() }
         condition.unlock()
     }
 
@@ -85,7 +87,16 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `work` on a worker once one is free, and returns its value.
     /// Cancelling the calling task removes a waiting job, or stops a running one at its next step.
-    func run<T: Sendable>(_ admission: Admission, _ work: @escaping @Sendable (ParallelContext) -> T) async throws -> JobOutcome<T> {
+    ///
+    /// With `inlineWhenIdle`, a job that would start at once (no job waiting, fewer than
+    /// `workerCount` running) runs on the calling thread instead: for a job of a few
+    /// microseconds, the hop to a worker and back (two thread wake-ups) costs more than the
+    /// job. It counts as running meanwhile, and never overtakes a waiting job.
+    func run<T: Sendable>(_ admission: Admission, inlineWhenIdle: Bool = false,
+                          _ work: @escaping @Sendable (ParallelContext) -> T) async throws -> JobOutcome<T> {
+        if inlineWhenIdle, claimIdleWorker() {
+            return try await runInline(admission, work)
+        }
         let job = Job()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutcome<T>, Error>) in
@@ -106,6 +117,38 @@ final class WorkerPool: @unchecked Sendable {
         } onCancel: {
             cancel(job)
         }
+    }
+
+    /// Takes a worker's place for a job run by the caller, when no job waits and a worker is free.
+    private func claimIdleWorker() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard waiting.isEmpty, running < workerCount else { return false }
+        running += 1
+        return true
+    }
+
+    private func finishInline() {
+        condition.lock()
+        running -= 1
+        condition.unlock()
+    }
+
+    private func runInline<T: Sendable>(_ admission: Admission, _ work: (ParallelContext) -> T) async throws -> JobOutcome<T> {
+        defer {
+            finishInline()
+            admission.release()
+        }
+        try Task.checkCancellation()
+        let job = Job()
+        let started = ContinuousClock.now
+        let value = await withTaskCancellationHandler {
+            work(ParallelContext(pool: self, job: job))
+        } onCancel: {
+            job.isCancelled = true
+        }
+        if job.isCancelled { throw CancellationError() }
+        return JobOutcome(value: value, timing: JobTiming(queued: .zero, compute: .now - started))
     }
 
     private func enqueue(_ job: Job) {

@@ -21,6 +21,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         // Unmatched paths share one label so that scanners cannot grow the metric without bound.
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: status)
+        // The line's metadata is built only when it will be written (not at --log-level warning).
+        guard context.logger.logLevel <= .info else { return response }
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue),
             "path": .string(request.uri.path),
@@ -45,19 +47,32 @@ struct RequestLogMiddleware: RouterMiddleware {
         }
         // A random per-process prefix and a counter: unique across restarts and replicas
         // with overwhelming probability, without a system call per request.
-        return processPrefix + hex(counter.add(1, ordering: .relaxed).newValue)
+        return hex(processPrefix, counter.add(1, ordering: .relaxed).newValue)
     }
 
-    private static let processPrefix: String = {
+    private static let processPrefix: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        return hex(generator.next())
+        return generator.next()
     }()
 
     private static let counter = Atomic<UInt64>(0)
 
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// 32 lower-case hex digits, written into the string's storage (one allocation).
+    private static func hex(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<16 {
+                let shift = UInt64(60 - 4 * index)
+                buffer[index] = hexDigit(high >> shift)
+                buffer[16 + index] = hexDigit(low >> shift)
+            }
+            return 32
+        }
+    }
+
+    /// The hex digit of the low four bits.
+    private static func hexDigit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     private static func format(_ milliseconds: Double) -> String {

@@ -1,5 +1,6 @@
 import AttentionEngine
 import NIOCore
+import TensorJSON
 
 /// Writes `$inference_response`: `model_name`, `model_version`, `id` (when the request had
 /// one) and the selected outputs, each FP32 with its shape and either flat row-major
@@ -15,7 +16,7 @@ enum InferenceResponse {
 
     static func encode(_ result: AttentionResult, plan: InferencePlan) -> Encoded {
         let tensors = plan.outputs.selected.map { output in (output, output.field.part.tensor(in: result)) }
-        var writer = EnvelopeWriter(reservingCapacity: estimatedSize(result, plan.outputs))
+        var writer = JSONWriter(reservingCapacity: estimatedSize(result, plan.outputs))
         writer.beginObject()
         writer.key("model_name")
         writer.string(plan.model.name)
@@ -45,7 +46,7 @@ enum InferenceResponse {
                 writer.endObject()
             } else {
                 writer.key("data")
-                writer.floats(tensor.scalars)
+                writer.tensor(shape: [tensor.scalars.count], values: tensor.scalars)
             }
             writer.endObject()
         }

@@ -1,3 +1,5 @@
+import TensorJSON
+
 /// The metadata documents of the protocol: `$metadata_server_response` (`GET /v2`) and
 /// `$metadata_model_response` (`GET /v2/models/{name}`).
 enum Metadata {
@@ -8,7 +10,7 @@ enum Metadata {
     static let extensions = ["binary_tensor_data"]
 
     static let server: [UInt8] = {
-        var writer = EnvelopeWriter()
+        var writer = JSONWriter()
         writer.beginObject()
         writer.key("name")
         writer.string(serverName)
@@ -25,7 +27,7 @@ enum Metadata {
     /// `name`, `versions`, `platform` and every input and output with its datatype and
     /// shape, `-1` for each variable dimension.
     static func model(_ spec: ModelSpec) -> [UInt8] {
-        var writer = EnvelopeWriter()
+        var writer = JSONWriter()
         writer.beginObject()
         writer.key("name")
         writer.string(spec.name)
@@ -51,7 +53,7 @@ enum Metadata {
         return writer.bytes
     }
 
-    private static func tensor(_ writer: inout EnvelopeWriter, name: String, datatype: Datatype, shape: [Int]) {
+    private static func tensor(_ writer: inout JSONWriter, name: String, datatype: Datatype, shape: [Int]) {
         writer.beginObject()
         writer.key("name")
         writer.string(name)
