@@ -49,7 +49,8 @@ import Testing
         try await makeApplication(engine: engine, { $0.requestTimeout = .seconds(1) }).test(.live) { client in
             // Whatever happens, the application's shutdown must not wait for the gated job forever.
             defer { gate.signal() }
-            // On a connection of its own: the server closes a connection whose request it cut short.
+            // Over a raw connection: the 504 must reach a real socket (cutting the request short
+            // must not close the connection before the answer is written).
             let connection = try RawConnection(port: client.port!)
             connection.send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             let expired = await blocking { connection.read(until: "}") }

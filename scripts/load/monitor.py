@@ -52,7 +52,7 @@ def _watch(port, pid, period, stop, results):
     """Probe loop (in the child process): GET /health and GET /ready by turns every `period`
     seconds on two keep-alive connections, and the server's RSS at each turn."""
     health, ready = blocking_connection(port), blocking_connection(port)
-    samples = {"health": [], "ready": [], "rss": [], "admitted": [], "ready_status": []}
+    samples = {"health": [], "ready": [], "rss": [], "admitted": []}
     while not stop.is_set():
         started = time.perf_counter()
         status, _, seconds = blocking_get(health, "/health")

@@ -183,22 +183,22 @@ async def leave_while_queued_and_running(port, long_job, small, workers):
     Returns (queued requests, seconds the running jobs took to stop)."""
     answered = await metric_total(port, "attention_http_requests_total", route=long_job.path, status="200")
     running = await start_requests(port, long_job, workers)
-    await wait_for(lambda: _admitted_is(port, workers), 30, f"{workers} long jobs admitted")
+    await wait_for(lambda: admitted_is(port, workers), 30, f"{workers} long jobs admitted")
     queued = await start_requests(port, small, 3)
-    await wait_for(lambda: _admitted_is(port, workers + 3), 30, "3 queued requests")
+    await wait_for(lambda: admitted_is(port, workers + 3), 30, "3 queued requests")
     for connection in queued:
         await connection.close()
-    await wait_for(lambda: _admitted_is(port, workers), 30, "the queued requests to leave the queue")
+    await wait_for(lambda: admitted_is(port, workers), 30, "the queued requests to leave the queue")
     assert await metric_total(port, "attention_http_requests_total", route=long_job.path, status="200") == answered, \
         "a long job was answered before the queued requests left: make it longer"
     hung_up = time.perf_counter()
     for connection in running:
         await connection.close()
-    await wait_for(lambda: _admitted_is(port, 0), 60, "the running jobs to stop")
+    await wait_for(lambda: admitted_is(port, 0), 60, "the running jobs to stop")
     return 3, time.perf_counter() - hung_up
 
 
-async def _admitted_is(port, count):
+async def admitted_is(port, count):
     return await admitted(port) == count
 
 
@@ -224,7 +224,7 @@ async def drain(port, pid, mix, long_job, workers, connections, grace):
     tally, long_tally = Tally(), Tally()
     stop = asyncio.Event()
     long_connections = await start_requests(port, long_job, workers)
-    await wait_for(lambda: _admitted_is(port, workers), 30, "the long jobs to be admitted")
+    await wait_for(lambda: admitted_is(port, workers), 30, "the long jobs to be admitted")
     clients = [asyncio.create_task(client_loop(port, mix, time.monotonic() + grace, tally, stop))
                for _ in range(connections)]
     await asyncio.sleep(0.5)
