@@ -127,7 +127,7 @@ def v2_dot_product(shape, binary):
     return Template(kind, "/v2/models/scaled_dot_product_attention/infer", body, expected, headers, decode=v2_answer)
 
 
-def long_additive(length, hidden, checked_rows=8):
+def long_additive(length, hidden, checked_rows=4):
     """An additive problem whose tanh scores (L·S·h of them) keep a worker busy for a second or
     more from a body of about a hundred kilobytes, for the phases that need work in flight when a
     client leaves or the server stops. The reference covers the first `checked_rows` query rows
