@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCHEMATHESIS_EXAMPLES=${SCHEMATHESIS_EXAMPLES:-50}
+SCHEMATHESIS_EXAMPLES=${SCHEMATHESIS_EXAMPLES:-200}
 
 need() { python3 -c "import $1" 2>/dev/null || pip install -q "$2"; }
 need numpy 'numpy==2.4.6'

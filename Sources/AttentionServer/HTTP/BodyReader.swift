@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOHTTP1
 
 /// Reads a request body into one buffer, refusing it (413) as soon as it exceeds the limit.
 enum BodyReader {
@@ -11,15 +12,23 @@ enum BodyReader {
 
     /// Fails early on a declared `Content-Length` over the limit, before any byte is read;
     /// otherwise reads chunk by chunk and fails when the running total passes it.
+    ///
+    /// A connection that ends before the body does is a client that left
+    /// (``RequestScope/ClientGone``, logged as 499): the parser reports it as an error,
+    /// sometimes before the connection's closing reaches ``ConnectionWatch``.
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(declared ?? 0)
-        for try await chunk in request.body {
-            guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limit) }
-            var chunk = chunk
-            buffer.writeBuffer(&chunk)
+        do {
+            for try await chunk in request.body {
+                guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limit) }
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
+            }
+        } catch HTTPParserError.invalidEOFState {
+            throw RequestScope.ClientGone()
         }
         return buffer
     }

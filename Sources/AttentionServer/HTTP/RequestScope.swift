@@ -5,9 +5,9 @@ import Synchronization
 /// passes or the client leaves first, the work's task is cancelled (which cancels its
 /// engine job, queued or running) and the request ends with 504 or ``ClientGone``.
 ///
-/// No helper tasks and no timer per request: the deadline is an entry in
-/// ``DeadlineSweeper`` and the client watch a callback, both of which cancel the
-/// handler's own task. Child tasks for each (a race in a task group) cost several extra
+/// One child task for the work and no timer per request: the deadline is an entry in
+/// ``DeadlineSweeper`` and the client watch a callback, both of which cancel that child.
+/// Racing the work against a timer and a watch in a task group cost several extra
 /// schedulings per request, and an event-loop timer a cross-thread wake-up to arm and
 /// another to cancel; on a small request, where the whole answer takes tens of
 /// microseconds, both showed in profiles.
@@ -18,7 +18,7 @@ enum RequestScope {
     static func run<T: Sendable>(
         deadline: ContinuousClock.Instant,
         connection: ConnectionWatch?,
-        _ work: () async throws -> T
+        _ work: @Sendable () async throws -> T
     ) async throws -> T {
         let scope = Canceller()
         DeadlineSweeper.shared.add(scope, deadline: deadline)
@@ -29,11 +29,15 @@ enum RequestScope {
         }
         let result: Result<T, any Error>
         do {
-            result = .success(try await withUnsafeCurrentTask { task in
+            // The work runs in a child task, and only that is cancelled: the handler's own
+            // task is the connection's (Hummingbird runs handlers in it), and cancelling it
+            // closes the connection before the 504 can be written.
+            async let value = withUnsafeCurrentTask { task in
                 scope.attach(task)
                 defer { scope.detach() }
                 return try await work()
-            })
+            }
+            result = .success(try await value)
         } catch {
             result = .failure(error)
         }

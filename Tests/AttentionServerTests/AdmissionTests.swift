@@ -1,0 +1,68 @@
+@testable import AttentionEngine
+import AttentionServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A request takes its place in the pool when it arrives, before its body is read, and
+/// gives it back however it ends: a full pool answers 503 without waiting for the body,
+/// and a request whose deadline passes in the queue leaves it with 504.
+@Suite struct AdmissionTests {
+    /// The same tiny dot-product problem on both APIs.
+    static let requests = [
+        (path: "/v1/attention", body: #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#),
+        (path: "/v2/models/scaled_dot_product_attention/infer", body: """
+            {"inputs": [{"name": "query", "shape": [1, 2], "datatype": "FP32", "data": [1, 0]},
+                        {"name": "key", "shape": [2, 2], "datatype": "FP32", "data": [1, 0, 0, 1]},
+                        {"name": "value", "shape": [2, 1], "datatype": "FP32", "data": [1, 2]}]}
+            """),
+    ]
+
+    @Test(arguments: requests.map(\.path))
+    func fullPoolAnswers503BeforeTheBodyIsSent(path: String) async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 0))
+        let held = try engine.admit()
+        try await makeApplication(engine: engine).test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            // The head announces a megabyte that never comes: only admission can answer this.
+            connection.send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n")
+            let response = await blocking { connection.read(until: "}") }
+            #expect(response.hasPrefix("HTTP/1.1 503"), "\(response)")
+            #expect(response.lowercased().contains("\r\nretry-after: 1\r\n"), "\(response)")
+            #expect(response.contains("--queue-depth"), "\(response)")
+            #expect(engine.status.admitted == 1, "the refused request took no place")
+            // Before the application stops: its shutdown waits for every admitted job.
+            held.release()
+        }
+    }
+
+    @Test(arguments: requests)
+    func deadlineEndsAQueuedRequestWith504AndGivesItsPlaceBack(path: String, body: String) async throws {
+        // The only worker waits on a gate, so the request can only wait in the queue.
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 2))
+        let gate = DispatchSemaphore(value: 0)
+        let holder = try engine.admit()
+        let busy = Task { _ = try await engine.pool.run(holder) { _ in gate.wait() } }
+        for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+
+        try await makeApplication(engine: engine, { $0.requestTimeout = .seconds(1) }).test(.live) { client in
+            // Whatever happens, the application's shutdown must not wait for the gated job forever.
+            defer { gate.signal() }
+            // Over a raw connection: the 504 must reach a real socket (cutting the request short
+            // must not close the connection before the answer is written).
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let expired = await blocking { connection.read(until: "}") }
+            #expect(expired.hasPrefix("HTTP/1.1 504"), "\(expired)")
+            #expect(expired.contains("--request-timeout"), "\(expired)")
+            #expect(engine.status.queued == 0, "the expired job left the queue")
+            #expect(engine.status.admitted == 1, "its place was given back: only the gated job holds one")
+
+            gate.signal()
+            _ = try await busy.value
+            let next = try await client.execute(uri: path, method: .post, body: ByteBuffer(string: body))
+            #expect(next.status == .ok, "\(next.text)")
+        }
+    }
+}
