@@ -1,4 +1,6 @@
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 
 /// Reads a request body into one buffer, refusing it (413) as soon as it exceeds the limit.
 enum BodyReader {
@@ -11,15 +13,28 @@ enum BodyReader {
 
     /// Fails early on a declared `Content-Length` over the limit, before any byte is read;
     /// otherwise reads chunk by chunk and fails when the running total passes it.
+    ///
+    /// A client that hangs up mid-body ends the body with SwiftNIO's parser error for an
+    /// early end of stream: that is ``RequestScope/ClientGone`` (logged 499), not a
+    /// failure of the server. Any other parser error here is broken chunked framing: 400.
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(declared ?? 0)
-        for try await chunk in request.body {
-            guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limit) }
-            var chunk = chunk
-            buffer.writeBuffer(&chunk)
+        do {
+            for try await chunk in request.body {
+                guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limit) }
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
+            }
+        } catch HTTPParserError.invalidEOFState {
+            throw RequestScope.ClientGone()
+        } catch is HTTPParserError {
+            throw Problem(.badRequest, detail: "The request body's framing is not valid HTTP/1.1 (check its chunked encoding).")
+        } catch is IOError {
+            // The connection failed under the read (a reset): the client is gone too.
+            throw RequestScope.ClientGone()
         }
         return buffer
     }

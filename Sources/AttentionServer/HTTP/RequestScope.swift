@@ -5,12 +5,14 @@ import Synchronization
 /// passes or the client leaves first, the work's task is cancelled (which cancels its
 /// engine job, queued or running) and the request ends with 504 or ``ClientGone``.
 ///
-/// No helper tasks and no timer per request: the deadline is an entry in
-/// ``DeadlineSweeper`` and the client watch a callback, both of which cancel the
-/// handler's own task. Child tasks for each (a race in a task group) cost several extra
-/// schedulings per request, and an event-loop timer a cross-thread wake-up to arm and
-/// another to cancel; on a small request, where the whole answer takes tens of
-/// microseconds, both showed in profiles.
+/// One child task and no timer per request: the work runs in the child, and the deadline
+/// (an entry in ``DeadlineSweeper``) and the client watch (a callback) cancel that child.
+/// It must be a child: the handler's own task is Hummingbird's connection task, and
+/// cancelling it closes the connection, so a 504 could never be written. A child task
+/// per timer (a race in a task group) would cost several more schedulings per request,
+/// and an event-loop timer a cross-thread wake-up to arm and another to cancel; on a
+/// small request, where the whole answer takes tens of microseconds, both showed in
+/// profiles.
 enum RequestScope {
     /// The client closed its connection before the response; there is no one to answer.
     struct ClientGone: Error {}
@@ -18,7 +20,7 @@ enum RequestScope {
     static func run<T: Sendable>(
         deadline: ContinuousClock.Instant,
         connection: ConnectionWatch?,
-        _ work: () async throws -> T
+        _ work: @Sendable () async throws -> T
     ) async throws -> T {
         let scope = Canceller()
         DeadlineSweeper.shared.add(scope, deadline: deadline)
@@ -27,16 +29,21 @@ enum RequestScope {
             DeadlineSweeper.shared.remove(scope)
             connection?.onClose(nil)
         }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await withUnsafeCurrentTask { task in
-                scope.attach(task)
-                defer { scope.detach() }
-                return try await work()
-            })
-        } catch {
-            result = .failure(error)
-        }
+        // The work runs in a child task, and only that task is cancelled: the handler's own
+        // task is Hummingbird's connection task, and cancelling it would close the
+        // connection's input and fail the very write of the 504.
+        async let outcome: Result<T, any Error> = {
+            do {
+                return .success(try await withUnsafeCurrentTask { task in
+                    scope.attach(task)
+                    defer { scope.detach() }
+                    return try await work()
+                })
+            } catch {
+                return .failure(error)
+            }
+        }()
+        let result = await outcome
         switch scope.reason {
         case .deadline?:
             throw Problem(.deadlineExceeded,
