@@ -32,9 +32,10 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
     static let linger = TimeAmount.seconds(2)
 
     private let readiness: Readiness
-    /// A request head has arrived and its response is not complete.
-    private var requestInProgress = false
-    /// The current request's body has not arrived in full.
+    /// Requests whose head has arrived and whose response is not complete (more than one
+    /// when a client pipelines).
+    private var unanswered = 0
+    /// The latest request's body has not arrived in full.
     private var requestBodyOpen = false
     /// The response being written ends the connection.
     private var closeAfterResponse = false
@@ -51,7 +52,7 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard !lingering else { return }
         switch unwrapInboundIn(data) {
         case .head:
-            requestInProgress = true
+            unanswered += 1
             requestBodyOpen = true
         case .body:
             break
@@ -65,7 +66,7 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
         if lingering {
             // The answer is sent; the error is in bytes nobody reads.
             return
-        } else if requestInProgress {
+        } else if unanswered > 0 {
             // The handler is reading the body: ``BodyReader`` answers (400, or 499 for a hang-up).
             context.fireErrorCaught(error)
         } else if let problem = Self.problem(for: error) {
@@ -78,16 +79,18 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var response) where response.status.kind != .informational:
-            if requestBodyOpen || readiness.phase == .draining {
+            // With a later request already begun, this one's body has arrived in full.
+            let bodyLeft = requestBodyOpen && unanswered == 1
+            if bodyLeft || readiness.phase == .draining {
                 closeAfterResponse = true
                 response.headerFields[.connection] = "close"
             }
             context.write(wrapOutboundOut(.head(response)), promise: promise)
         case .end where closeAfterResponse:
             closeAfterResponse = false
-            requestInProgress = false
+            unanswered = max(0, unanswered - 1)
             let written = promise ?? context.eventLoop.makePromise()
-            let bodyLeft = requestBodyOpen
+            let bodyLeft = requestBodyOpen && unanswered == 0
             context.write(data, promise: written)
             if bodyLeft {
                 startLingering(context: context, after: written.futureResult)
@@ -96,7 +99,7 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
                 written.futureResult.whenComplete { _ in channel.close(promise: nil) }
             }
         case .end:
-            requestInProgress = false
+            unanswered = max(0, unanswered - 1)
             context.write(data, promise: promise)
         default:
             context.write(data, promise: promise)
