@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := libopenblas-dev pkg-config zlib1g-dev
+SYSTEM_PACKAGES := libopenblas-dev pkg-config zlib1g-dev openssl
 
 .PHONY: help deps run test bench
 help:
@@ -13,7 +13,8 @@ help:
 	@echo "make test   run the test suite"
 	@echo "make bench  engine benchmark against JAX and NumPy (needs: pip install 'jax[cpu]' numpy)"
 
-# Debian packages the build links against; installed only when missing.
+# Debian packages the build links against (and openssl, which the TLS tests make a
+# certificate with); installed only when missing.
 deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -1,6 +1,9 @@
 import AttentionEngine
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
@@ -42,6 +45,7 @@ public func buildApplication(
     // (and the not-found responder). Outermost first: the log sees the final status.
     let router = Router(context: AttentionRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
+    if let keys = configuration.apiKeys { router.add(middleware: APIKeyMiddleware(keys: keys)) }
     router.add(middleware: ProblemMiddleware(routes: table))
     HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
     IndexController().addRoutes(to: router)
@@ -53,12 +57,24 @@ public func buildApplication(
         .addRoutes(to: router)
 
     let maxBodyBytes = configuration.maxBodyBytes
-    return Application(
-        router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [
+            ConnectionPolicyHandler(readiness: readiness),
             ExpectContinueHandler(maxBodyBytes: maxBodyBytes),
             ConnectionWatchHandler(registry: connections),
-        ])),
+        ],
+        // Hummingbird's idle timer counts from the last request part or response; a head
+        // trickled in byte by byte is one part, so it must arrive whole within the timeout.
+        idleTimeout: TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds))
+    let server: HTTPServerBuilder = if let tls = configuration.tls {
+        // The TLS context was checked when the configuration was loaded (``TLSFiles``).
+        HTTPServerBuilder { responder in try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls) }
+    } else {
+        .http1(configuration: http1)
+    }
+    return Application(
+        router: router,
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
         services: [ShutdownService(name: "codec threads") { try? await codec.shutdownGracefully() },
                    ShutdownService(name: "engine") { await engine.shutdown() }],

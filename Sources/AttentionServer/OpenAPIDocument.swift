@@ -28,11 +28,25 @@ info:
 
     Under `/v2` the service speaks the Open Inference Protocol (KServe v2) instead, with its
     own formats: errors there are `{"error": "message"}` (`application/json`).
+
+    Access: when the server runs with `--api-keys-file`, every operation except liveness,
+    readiness and metrics needs `Authorization: Bearer <key>` and answers 401 with
+    `WWW-Authenticate: Bearer` without one; without that flag no key is asked for. With
+    `--tls-cert` and `--tls-key` the same API is served over HTTPS only.
+
+    Request bodies (`/v1` and `/v2`) may be `Content-Encoding: gzip` or `deflate`; their
+    inflated size is bounded by `--max-body-bytes`. A request that is not valid HTTP/1.1
+    (for example both `Content-Length` and `Transfer-Encoding`) gets a 400 problem, and a
+    request head over 80 KiB a 431 problem; the connection is then closed.
   license:
     name: Apache-2.0
     identifier: Apache-2.0
 servers:
   - url: http://127.0.0.1:8080
+# The key is optional: asked for only when the server runs with --api-keys-file.
+security:
+  - {}
+  - apiKey: []
 paths:
   /:
     get:
@@ -59,6 +73,8 @@ paths:
               schema:
                 description: The playground page.
                 type: string
+        '401':
+          $ref: '#/components/responses/Unauthorized'
   /playground.css:
     get:
       operationId: playgroundStyle
@@ -69,6 +85,8 @@ paths:
           content:
             text/css:
               schema: {type: string}
+        '401':
+          $ref: '#/components/responses/Unauthorized'
   /playground.js:
     get:
       operationId: playgroundScript
@@ -79,11 +97,14 @@ paths:
           content:
             text/javascript:
               schema: {type: string}
+        '401':
+          $ref: '#/components/responses/Unauthorized'
   /health:
     get:
       operationId: health
       summary: Liveness.
       description: 200 while the process serves. Never waits behind compute.
+      security: [{}]
       responses:
         '200':
           description: Alive.
@@ -101,6 +122,7 @@ paths:
       operationId: ready
       summary: Readiness.
       description: 200 when the engine's pool accepts work; 503 while starting or draining (after SIGTERM).
+      security: [{}]
       responses:
         '200':
           description: Ready.
@@ -124,6 +146,7 @@ paths:
         `attention_http_requests_total{route,method,status}`, `attention_queue_depth`,
         `attention_jobs_admitted`, and the histograms `attention_queue_duration_seconds`
         and `attention_compute_duration_seconds` by `mechanism`.
+      security: [{}]
       responses:
         '200':
           description: The metrics.
@@ -144,6 +167,8 @@ paths:
                 description: This document, as YAML.
                 type: object
                 required: [openapi, paths]
+        '401':
+          $ref: '#/components/responses/Unauthorized'
   /v1/attention:
     post:
       operationId: scaledDotProductAttention
@@ -177,8 +202,12 @@ paths:
           $ref: '#/components/responses/AttentionResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -217,8 +246,12 @@ paths:
           $ref: '#/components/responses/AttentionResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -252,8 +285,12 @@ paths:
           $ref: '#/components/responses/AttentionResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -289,8 +326,12 @@ paths:
           $ref: '#/components/responses/LocalAttentionResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -320,8 +361,12 @@ paths:
           $ref: '#/components/responses/PositionalEncodingResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -361,8 +406,12 @@ paths:
           $ref: '#/components/responses/AttentionResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -406,8 +455,12 @@ paths:
           $ref: '#/components/responses/DecoderLayerResult'
         '400':
           $ref: '#/components/responses/MalformedJSON'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
         '413':
           $ref: '#/components/responses/TooLarge'
+        '415':
+          $ref: '#/components/responses/UnsupportedEncoding'
         '422':
           $ref: '#/components/responses/Invalid'
         '503':
@@ -427,10 +480,13 @@ paths:
               schema:
                 $ref: '#/components/schemas/V2ServerMetadata'
               example: {name: attention-service, version: 1.0.0, extensions: [binary_tensor_data]}
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
   /v2/health/live:
     get:
       operationId: v2Live
       summary: 'v2 liveness: 200 while the process serves.'
+      security: [{}]
       responses:
         '200':
           description: Alive.
@@ -446,6 +502,7 @@ paths:
     get:
       operationId: v2Ready
       summary: 'v2 readiness: 200 when the engine accepts work, 503 while starting or draining.'
+      security: [{}]
       responses:
         '200':
           $ref: '#/components/responses/V2Ready'
@@ -460,6 +517,8 @@ paths:
       responses:
         '200':
           $ref: '#/components/responses/V2ModelMetadata'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
   /v2/models/{model_name}/versions/{model_version}:
@@ -472,6 +531,8 @@ paths:
       responses:
         '200':
           $ref: '#/components/responses/V2ModelMetadata'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
   /v2/models/{model_name}/ready:
@@ -483,6 +544,8 @@ paths:
       responses:
         '200':
           $ref: '#/components/responses/V2ModelReady'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
         '503':
@@ -497,6 +560,8 @@ paths:
       responses:
         '200':
           $ref: '#/components/responses/V2ModelReady'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
         '503':
@@ -531,6 +596,8 @@ paths:
           $ref: '#/components/responses/V2Inference'
         '400':
           $ref: '#/components/responses/V2BadRequest'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
         '413':
@@ -555,6 +622,8 @@ paths:
           $ref: '#/components/responses/V2Inference'
         '400':
           $ref: '#/components/responses/V2BadRequest'
+        '401':
+          $ref: '#/components/responses/V2Unauthorized'
         '404':
           $ref: '#/components/responses/V2UnknownModel'
         '413':
@@ -1579,6 +1648,49 @@ components:
         application/json:
           schema:
             $ref: '#/components/schemas/V2Error'
+    Unauthorized:
+      description: No `Authorization` header with a valid bearer key (only when the server runs with `--api-keys-file`).
+      headers:
+        WWW-Authenticate:
+          description: '`Bearer realm="attention-service"`, with `error="invalid_token"` when a key was sent but is not valid.'
+          required: true
+          schema: {type: string}
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/unauthorized
+            title: Unauthorized
+            status: 401
+            detail: 'This endpoint needs an API key: send `Authorization: Bearer <key>`.'
+    UnsupportedEncoding:
+      description: A `Content-Encoding` other than gzip, deflate or identity.
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+          example:
+            type: /problems/unsupported-encoding
+            title: Unsupported content encoding
+            status: 415
+            detail: Content-Encoding 'br' is not supported; send gzip, deflate or an uncompressed body.
+    V2Unauthorized:
+      description: No `Authorization` header with a valid bearer key (only when the server runs with `--api-keys-file`).
+      headers:
+        WWW-Authenticate:
+          required: true
+          schema: {type: string}
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V2Error'
+          example: {error: 'The API key is not valid.'}
+  securitySchemes:
+    apiKey:
+      type: http
+      scheme: bearer
+      description: "A key from the server's `--api-keys-file`, sent as `Authorization: Bearer <key>`."
 
 """#
 }

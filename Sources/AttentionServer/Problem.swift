@@ -12,7 +12,10 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
     public enum Kind: String, Sendable, CaseIterable {
         case malformedJSON = "malformed-json"
         case invalidRequest = "invalid-request"
+        case unauthorized = "unauthorized"
         case bodyTooLarge = "body-too-large"
+        case headersTooLarge = "headers-too-large"
+        case unsupportedEncoding = "unsupported-encoding"
         case weightsTooLarge = "weights-too-large"
         case heatmapTooLarge = "heatmap-too-large"
         case notFound = "not-found"
@@ -28,7 +31,10 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             switch self {
             case .malformedJSON, .badRequest: .badRequest
             case .invalidRequest: .unprocessableContent
+            case .unauthorized: .unauthorized
             case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge: .contentTooLarge
+            case .headersTooLarge: .requestHeaderFieldsTooLarge
+            case .unsupportedEncoding: .unsupportedMediaType
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
             case .overloaded, .shuttingDown: .serviceUnavailable
@@ -42,7 +48,10 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             switch self {
             case .malformedJSON: "Malformed JSON"
             case .invalidRequest: "Invalid request"
+            case .unauthorized: "Unauthorized"
             case .bodyTooLarge: "Request body too large"
+            case .headersTooLarge: "Request headers too large"
+            case .unsupportedEncoding: "Unsupported content encoding"
             case .weightsTooLarge: "Attention weights too large"
             case .heatmapTooLarge: "Heatmap too large"
             case .notFound: "Not found"
@@ -100,10 +109,15 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
 
     /// The problem as a complete response.
     public func response() -> Response {
+        let body = self.body
+        return Response(status: status, headers: headerFields(bodyLength: body.count), body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The response's header fields: ``headers`` with the content type and length.
+    func headerFields(bodyLength: Int) -> HTTPFields {
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        let body = self.body
-        fields[.contentLength] = String(body.count)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        fields[.contentLength] = String(bodyLength)
+        return fields
     }
 }

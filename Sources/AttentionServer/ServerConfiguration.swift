@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// Everything that shapes the HTTP service: the address, the pool and every limit.
 ///
@@ -29,6 +30,16 @@ public struct ServerConfiguration: Sendable {
     public var drainDelay: Duration
     /// Threads that decode request JSON and encode responses, away from the event loops.
     public var codecThreads: Int
+    /// Longest time a connection may take, once idle (opened, or its last response sent),
+    /// to deliver a complete request head, and longest silence while a body is read
+    /// (`--idle-timeout`). Slow clients (slowloris) are closed after it; a body as a whole
+    /// is bounded by `requestTimeout`.
+    public var idleTimeout: Duration
+    /// The keys a client must present as `Authorization: Bearer …` (`--api-keys-file`);
+    /// nil lets every client in.
+    public var apiKeys: APIKeys?
+    /// HTTPS settings (`--tls-cert`, `--tls-key`, see ``TLSFiles``); nil serves plain HTTP.
+    public var tls: TLSConfiguration?
 
     /// The defaults documented in the README's flag table.
     ///
@@ -51,7 +62,10 @@ public struct ServerConfiguration: Sendable {
         requestTimeout: Duration = .seconds(30),
         retryAfterSeconds: Int = 1,
         drainDelay: Duration = .zero,
-        codecThreads: Int = ServerConfiguration.processorCount
+        codecThreads: Int = ServerConfiguration.processorCount,
+        idleTimeout: Duration = .seconds(60),
+        apiKeys: APIKeys? = nil,
+        tls: TLSConfiguration? = nil
     ) {
         self.host = host
         self.port = port
@@ -64,6 +78,9 @@ public struct ServerConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.drainDelay = drainDelay
         self.codecThreads = codecThreads
+        self.idleTimeout = idleTimeout
+        self.apiKeys = apiKeys
+        self.tls = tls
     }
 
     /// The number of cores this process may use.

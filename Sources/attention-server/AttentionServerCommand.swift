@@ -3,6 +3,7 @@ import AttentionServer
 import Foundation
 import Logging
 import Metrics
+import NIOSSL
 import ServiceLifecycle
 
 /// `attention-server`: serves the attention API (`serve`, the default) or probes a
@@ -60,6 +61,14 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level?
     @Option(help: "text or json (ATTENTION_LOG_FORMAT; default text).")
     var logFormat: LogFormat?
+    @Option(help: "Seconds a connection may take to send a complete request head once idle, or stay silent mid-body, before it is closed (ATTENTION_IDLE_TIMEOUT; default 60).")
+    var idleTimeout: Double?
+    @Option(help: "File of API keys, one per line: every endpoint but the health, readiness and metrics probes then needs `Authorization: Bearer <key>` (ATTENTION_API_KEYS_FILE; default: no keys).")
+    var apiKeysFile: String?
+    @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key) (ATTENTION_TLS_CERT).")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (ATTENTION_TLS_KEY).")
+    var tlsKey: String?
 
     func run() async throws {
         let configuration = try serverConfiguration()
@@ -83,6 +92,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "workers": "\(configuration.workers)",
             "queue_depth": "\(configuration.queueDepth)", "blas_core": "\(AttentionServerInfo.blasCore)",
+            "tls": "\(configuration.tls != nil)", "api_keys": "\(configuration.apiKeys != nil)",
         ])
         // The drain service comes last: ServiceLifecycle stops services in reverse order,
         // so readiness turns 503 before the application stops listening.
@@ -109,6 +119,19 @@ struct Serve: AsyncParsableCommand {
         if let seconds: Double = try drainDelay ?? Environment.value("ATTENTION_DRAIN_DELAY") {
             configuration.drainDelay = try Self.duration(seconds, flag: "--drain-delay")
         }
+        if let seconds: Double = try idleTimeout ?? Environment.value("ATTENTION_IDLE_TIMEOUT") {
+            configuration.idleTimeout = try Self.duration(seconds, flag: "--idle-timeout")
+            guard configuration.idleTimeout > .zero else { throw ValidationError("--idle-timeout must be positive.") }
+        }
+        if let path: String = try apiKeysFile ?? Environment.value("ATTENTION_API_KEYS_FILE") {
+            do {
+                configuration.apiKeys = try APIKeys(contentsOfFile: path)
+            } catch {
+                throw ValidationError("--api-keys-file: \(error)")
+            }
+        }
+        configuration.tls = try Self.tlsConfiguration(certificate: tlsCert ?? Environment.value("ATTENTION_TLS_CERT"),
+                                                      key: tlsKey ?? Environment.value("ATTENTION_TLS_KEY"))
         guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be 0...65535.") }
         guard configuration.workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
         guard configuration.queueDepth >= 0 else { throw ValidationError("--queue-depth must not be negative.") }
@@ -116,6 +139,22 @@ struct Serve: AsyncParsableCommand {
         guard configuration.maxWeights >= 0 else { throw ValidationError("--max-weights must not be negative.") }
         guard configuration.maxHeatmapCells >= 0 else { throw ValidationError("--max-heatmap-cells must not be negative.") }
         return configuration
+    }
+
+    /// Both files or neither.
+    private static func tlsConfiguration(certificate: String?, key: String?) throws -> TLSConfiguration? {
+        switch (certificate, key) {
+        case (nil, nil):
+            return nil
+        case let (certificate?, key?):
+            do {
+                return try TLSFiles.serverConfiguration(certificatePath: certificate, keyPath: key)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together: give both or neither.")
+        }
     }
 
     private static func duration(_ seconds: Double, flag: String) throws -> Duration {
@@ -134,9 +173,13 @@ struct Healthcheck: ParsableCommand {
 
     @Option(help: "The server's port (ATTENTION_PORT; default 8080).")
     var port: Int?
+    @Flag(inversion: .prefixedNo,
+          help: "Probe over HTTPS (default: when ATTENTION_TLS_CERT is set, as for a server started from the same environment).")
+    var tls: Bool?
 
     func run() throws {
         let port = try port ?? Environment.value("ATTENTION_PORT") ?? 8080
-        guard HTTPProbe.status(port: port) == 200 else { throw ExitCode.failure }
+        let tls = try tls ?? (Environment.value("ATTENTION_TLS_CERT", as: String.self) != nil)
+        guard HTTPProbe.status(port: port, tls: tls) == 200 else { throw ExitCode.failure }
     }
 }

@@ -24,7 +24,7 @@ import Testing
                 "query_tokens": ["a", "b", "c"], "key_tokens": ["a", "b", "c"]])
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "image/svg+xml")
-            #expect(response.headers[.vary] == "Accept")
+            #expect(response.headers[.vary] == "Accept, Accept-Encoding")
             let panel = try #require(svg?.descendants(ofClass: "panel").first)
             let rects = panel.descendants(ofClass: "cells")[0].descendants("rect")
             #expect(rects.count == 9)

@@ -1,6 +1,7 @@
 # Sourced by the end-to-end scripts: builds the release server, runs it on a free loopback
 # port until a readiness path answers, and stops it with SIGTERM requiring exit code 0.
-# Sets: binary, port, log, server.
+# Sets: binary, port, log, server. With SCHEME=https the readiness probe speaks TLS
+# (without verifying the certificate).
 
 # start_server READY_PATH [SERVER_FLAGS...]
 start_server() {
@@ -16,7 +17,7 @@ start_server() {
     server=$!
     trap 'kill -9 $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
-        curl -fs "http://127.0.0.1:$port$ready_path" >/dev/null && return 0
+        curl -fsk "${SCHEME:-http}://127.0.0.1:$port$ready_path" >/dev/null && return 0
         kill -0 $server 2>/dev/null || { cat "$log"; echo "server exited early"; exit 1; }
         sleep 0.1
     done

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import NIOHTTP1
 
 /// Reads a request body into one buffer, refusing it (413) as soon as it exceeds the limit.
@@ -13,9 +14,9 @@ enum BodyReader {
     /// Fails early on a declared `Content-Length` over the limit, before any byte is read;
     /// otherwise reads chunk by chunk and fails when the running total passes it.
     ///
-    /// A connection that ends before the body does is a client that left
-    /// (``RequestScope/ClientGone``, logged as 499): the parser reports it as an error,
-    /// sometimes before the connection's closing reaches ``ConnectionWatch``.
+    /// A client that hangs up mid-body ends the body with SwiftNIO's parser error for an
+    /// early end of stream: that is ``RequestScope/ClientGone`` (logged 499), not a
+    /// failure of the server. Any other parser error here is broken chunked framing: 400.
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
@@ -28,6 +29,11 @@ enum BodyReader {
                 buffer.writeBuffer(&chunk)
             }
         } catch HTTPParserError.invalidEOFState {
+            throw RequestScope.ClientGone()
+        } catch is HTTPParserError {
+            throw Problem(.badRequest, detail: "The request body's framing is not valid HTTP/1.1 (check its chunked encoding).")
+        } catch is IOError {
+            // The connection failed under the read (a reset): the client is gone too.
             throw RequestScope.ClientGone()
         }
         return buffer

@@ -7,17 +7,14 @@ import NIOHTTPTypes
 /// second before sending the body anyway.
 ///
 /// A request whose `Content-Length` already exceeds `--max-body-bytes` gets no
-/// `100 Continue`: the application answers 413 without the body ever being sent. After
-/// any 413 the connection is closed, because the unread body (sent or not) leaves the
-/// stream in an unknown state, and draining it would mean reading what the limit refused.
-final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// `100 Continue`: the application answers 413 without the body ever being sent, and
+/// ``ConnectionPolicyHandler`` closes the connection after it (the body was never read).
+final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let maxBodyBytes: Int
-    private var closeAfterResponse = false
 
     init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
@@ -36,21 +33,5 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         context.fireChannelRead(wrapInboundOut(.head(head)))
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let response) where response.status == .contentTooLarge:
-            closeAfterResponse = true
-            context.write(data, promise: promise)
-        case .end where closeAfterResponse:
-            closeAfterResponse = false
-            let written = promise ?? context.eventLoop.makePromise()
-            let channel = context.channel
-            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            context.write(data, promise: written)
-        default:
-            context.write(data, promise: promise)
-        }
     }
 }

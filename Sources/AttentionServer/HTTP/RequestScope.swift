@@ -5,12 +5,14 @@ import Synchronization
 /// passes or the client leaves first, the work's task is cancelled (which cancels its
 /// engine job, queued or running) and the request ends with 504 or ``ClientGone``.
 ///
-/// One child task for the work and no timer per request: the deadline is an entry in
-/// ``DeadlineSweeper`` and the client watch a callback, both of which cancel that child.
-/// Racing the work against a timer and a watch in a task group cost several extra
-/// schedulings per request, and an event-loop timer a cross-thread wake-up to arm and
-/// another to cancel; on a small request, where the whole answer takes tens of
-/// microseconds, both showed in profiles.
+/// One child task and no timer per request: the work runs in the child, and the deadline
+/// (an entry in ``DeadlineSweeper``) and the client watch (a callback) cancel that child.
+/// It must be a child: the handler's own task is Hummingbird's connection task, and
+/// cancelling it closes the connection, so a 504 could never be written. A child task
+/// per timer (a race in a task group) would cost several more schedulings per request,
+/// and an event-loop timer a cross-thread wake-up to arm and another to cancel; on a
+/// small request, where the whole answer takes tens of microseconds, both showed in
+/// profiles.
 enum RequestScope {
     /// The client closed its connection before the response; there is no one to answer.
     struct ClientGone: Error {}
@@ -27,20 +29,21 @@ enum RequestScope {
             DeadlineSweeper.shared.remove(scope)
             connection?.onClose(nil)
         }
-        let result: Result<T, any Error>
-        do {
-            // The work runs in a child task, and only that is cancelled: the handler's own
-            // task is the connection's (Hummingbird runs handlers in it), and cancelling it
-            // closes the connection before the 504 can be written.
-            async let value = withUnsafeCurrentTask { task in
-                scope.attach(task)
-                defer { scope.detach() }
-                return try await work()
+        // The work runs in a child task, and only that task is cancelled: the handler's own
+        // task is Hummingbird's connection task, and cancelling it would close the
+        // connection's input and fail the very write of the 504.
+        async let outcome: Result<T, any Error> = {
+            do {
+                return .success(try await withUnsafeCurrentTask { task in
+                    scope.attach(task)
+                    defer { scope.detach() }
+                    return try await work()
+                })
+            } catch {
+                return .failure(error)
             }
-            result = .success(try await value)
-        } catch {
-            result = .failure(error)
-        }
+        }()
+        let result = await outcome
         switch scope.reason {
         case .deadline?:
             throw Problem(.deadlineExceeded,

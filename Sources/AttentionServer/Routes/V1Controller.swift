@@ -10,7 +10,9 @@ import TensorJSON
 /// after admission runs under the request's deadline and is cancelled if the client leaves.
 ///
 /// The body is parsed as JSON whatever its `Content-Type` (as Triton does): curl's `-d`
-/// labels JSON as a form, and refusing it would only make the examples longer.
+/// labels JSON as a form, and refusing it would only make the examples longer. Bodies may
+/// be gzip- or deflate-compressed and answers are compressed on request, as on v2
+/// (``ContentCoding``): the inflated body is bounded by `--max-body-bytes` too.
 ///
 /// The answer is JSON, or an SVG heatmap of the weights when the body says `"format": "svg"`
 /// or, without `format`, when `Accept` prefers `image/svg+xml` (see ``HeatmapRequest``).
@@ -35,18 +37,23 @@ struct V1Controller {
     private func respond(to request: Request, context: AttentionRequestContext, endpoint: V1Endpoint) async throws -> Response {
         let arrived = ContinuousClock.now
         let admission = try admit()
+        let coding = try ContentCoding(contentEncoding: request.headers[.contentEncoding])
+        let answerCoding = ContentCoding(acceptEncoding: request.headers[.acceptEncoding])
         let budget = WeightsBudget(maxWeights: configuration.maxWeights, maxHeatmapCells: configuration.maxHeatmapCells)
         let limits = (body: configuration.maxBodyBytes, weights: budget)
         let svgPreferred = ContentNegotiation.choose(["application/json", "image/svg+xml"],
                                                      accept: request.headers[.accept]) == "image/svg+xml"
         let codec = self.codec, engine = self.engine
-        let (body, contentType, timing) = try await RequestScope.run(
+        let (encoded, contentType, timing) = try await RequestScope.run(
             deadline: arrived + configuration.requestTimeout,
             connection: connections.watch(for: context.channel)
         ) {
-            let body = try await BodyReader.collect(request, limit: limits.body)
-            let (job, heatmap) = try await codec.run(bytes: body.readableBytes) {
-                try Self.decode(body, endpoint: endpoint, budget: limits.weights, svgPreferred: svgPreferred)
+            let received = try await BodyReader.collect(request, limit: limits.body)
+            // A compressed body may inflate to the limit: price it so, which sends it off the event loop.
+            let cost = coding == .identity ? received.readableBytes : limits.body
+            let (job, heatmap) = try await codec.run(bytes: cost) {
+                try Self.decode(coding.decode(received, limit: limits.body), endpoint: endpoint, budget: limits.weights,
+                                svgPreferred: svgPreferred)
             }
             let computed: AttentionEngine.Computed
             do {
@@ -57,14 +64,17 @@ struct V1Controller {
                 throw engineProblem(error)
             }
             let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) {
-                heatmap.map { ByteBuffer(string: $0.render(computed.result)) } ?? ResultEncoder.encode(computed.result, fields: endpoint.answer)
+                answerCoding.encode(heatmap.map { ByteBuffer(string: $0.render(computed.result)) }
+                                    ?? ResultEncoder.encode(computed.result, fields: endpoint.answer))
             }
             return (encoded, heatmap == nil ? "application/json" : "image/svg+xml", computed.timing)
         }
         context.timings.record(queue: timing.queued, compute: timing.compute)
         metrics.recordJob(mechanism: endpoint.rawValue, queue: timing.queued, compute: timing.compute)
-        // The same URL answers JSON or SVG by Accept: caches must key on it.
-        return Response(status: .ok, headers: [.contentType: contentType, .vary: "Accept"], body: .init(byteBuffer: body))
+        // The same URL answers JSON or SVG by Accept, compressed or not by Accept-Encoding: caches must key on both.
+        var headers: HTTPFields = [.contentType: contentType, .vary: "Accept, Accept-Encoding"]
+        if let encoding = encoded.coding.headerValue { headers[.contentEncoding] = encoding }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoded.body))
     }
 
     /// Reserves a place in the engine's pool, or answers 503 straight away.

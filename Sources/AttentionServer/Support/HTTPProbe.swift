@@ -10,10 +10,13 @@ import Darwin
 /// subcommand: a container's HEALTHCHECK can then probe the server without curl, and
 /// without starting an event loop for one request.
 public enum HTTPProbe {
-    /// The status code of `GET path` on `host:port` (an IPv4 address), or nil when no
-    /// well-formed answer came within `timeoutSeconds`.
-    public static func status(host: String = "127.0.0.1", port: Int, path: String = "/health", timeoutSeconds: Int = 2) -> Int? {
-        guard let response = get(host: host, port: port, path: path, timeoutSeconds: timeoutSeconds) else { return nil }
+    /// The status code of `GET path` on `host:port` (an IPv4 address), over TLS when `tls`
+    /// is set, or nil when no well-formed answer came within `timeoutSeconds`.
+    public static func status(host: String = "127.0.0.1", port: Int, path: String = "/health", tls: Bool = false,
+                              timeoutSeconds: Int = 2) -> Int? {
+        let answer = tls ? getOverTLS(host: host, port: port, path: path, timeoutSeconds: timeoutSeconds)
+            : get(host: host, port: port, path: path, timeoutSeconds: timeoutSeconds)
+        guard let response = answer else { return nil }
         // "HTTP/1.1 200 OK": the code is the second word of the status line.
         let statusLine = response.split(separator: "\r\n", maxSplits: 1).first ?? ""
         let words = statusLine.split(separator: " ")
@@ -45,7 +48,7 @@ public enum HTTPProbe {
         }
         guard connected == 0 else { return nil }
 
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(requestText(host: host, port: port, path: path).utf8)
         guard send(fd, request, request.count, 0) == request.count else { return nil }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -55,5 +58,9 @@ public enum HTTPProbe {
             received.append(contentsOf: chunk[0..<count])
         }
         return received.isEmpty ? nil : String(decoding: received, as: UTF8.self)
+    }
+
+    static func requestText(host: String, port: Int, path: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n"
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 /// A blocking TCP connection for the few tests that must control the bytes on the wire
 /// (`Expect: 100-continue`), which an HTTP client library hides.
 final class RawConnection {
-    private let fd: Int32
+    fileprivate let fd: Int32
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -62,5 +62,32 @@ extension RawConnection {
     /// Closes the connection from this side, as a client that gives up would.
     func hangUp() {
         shutdown(fd, Int32(SHUT_RDWR))
+    }
+}
+
+extension RawConnection {
+    /// Everything the peer sends until it closes the connection (or 10 s pass without a byte).
+    func readToEnd() -> String {
+        read(until: "\u{0}never-sent\u{0}")
+    }
+
+    /// Sends `text`, reporting false when the peer has closed (no SIGPIPE).
+    @discardableResult
+    func trySend(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return sent == bytes.count
+    }
+}
+
+extension RawConnection {
+    /// Reads and drops what arrives until the peer closes (true) or 10 s pass without a byte (false).
+    func waitForClose() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { return true }
+            if count < 0 { return errno == ECONNRESET }
+        }
     }
 }

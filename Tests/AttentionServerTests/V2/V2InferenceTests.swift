@@ -146,10 +146,7 @@ import Testing
                                                         headers: [.contentEncoding: name, .acceptEncoding: name], body: compressed)
                 #expect(response.status == .ok, "\(response.text)")
                 #expect(response.headers[.contentEncoding] == name)
-                var body = response.body
-                let inflated = try body.decompress(with: algorithm)
-                let json = try JSONSerialization.jsonObject(with: Data(buffer: inflated)) as? [String: Any] ?? [:]
-                let outputs = json["outputs"] as? [[String: Any]] ?? []
+                let outputs = try response.inflatedJSON(algorithm)["outputs"] as? [[String: Any]] ?? []
                 expectClose(outputs.first?["data"], output.flatMap { $0 })
             }
             let refused = try await client.execute(uri: V2.sdpa, method: .post, headers: [.acceptEncoding: "gzip;q=0, identity"], body: plain)

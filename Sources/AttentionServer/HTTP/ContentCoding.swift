@@ -2,8 +2,8 @@ import CompressNIO
 import Foundation
 import Hummingbird
 
-/// HTTP content codings (RFC 9110 §8.4.1) of v2 bodies: requests may arrive gzip- or
-/// deflate-compressed (tritonclient's `request_compression_algorithm`), and responses
+/// HTTP content codings (RFC 9110 §8.4.1) of v1 and v2 bodies: requests may arrive gzip-
+/// or deflate-compressed (tritonclient's `request_compression_algorithm`), and responses
 /// are compressed when `Accept-Encoding` asks (its `response_compression_algorithm`).
 ///
 /// zlib does the work through CompressNIO, which streams into buffers of a bounded total
@@ -16,14 +16,14 @@ enum ContentCoding: Sendable, Equatable {
     case deflate
 
     /// The coding of a request from its `Content-Encoding`; 415 for one the server lacks.
-    init(contentEncoding: String?) throws(InferenceError) {
+    init(contentEncoding: String?) throws(Problem) {
         switch contentEncoding?.lowercased() {
         case nil, "", "identity": self = .identity
         case "gzip", "x-gzip": self = .gzip
         case "deflate": self = .deflate
         case let other?:
-            throw InferenceError(status: .unsupportedMediaType,
-                                 message: "Content-Encoding '\(other)' is not supported; send gzip, deflate or an uncompressed body.")
+            throw Problem(.unsupportedEncoding,
+                          detail: "Content-Encoding '\(other)' is not supported; send gzip, deflate or an uncompressed body.")
         }
     }
 
@@ -48,17 +48,19 @@ enum ContentCoding: Sendable, Equatable {
         }
     }
 
-    /// Inflates `body`, failing with 413 once the output would pass `limit` bytes.
-    func decode(_ body: ByteBuffer, limit: Int) throws(InferenceError) -> ByteBuffer {
+    /// Inflates `body`, failing with 413 once the output would pass `limit` bytes: CompressNIO
+    /// allocates its output in growing pieces that add up to at most `limit`.
+    func decode(_ body: ByteBuffer, limit: Int) throws(Problem) -> ByteBuffer {
         guard let algorithm, body.readableBytes > 0 else { return body }
         var input = body
         do {
             return try input.decompress(with: algorithm, maxSize: limit)
         } catch let error as CompressNIOError where error == .bufferOverflow {
-            throw InferenceError(status: .contentTooLarge,
-                                 message: "The \(headerValue ?? "") request body inflates to more than --max-body-bytes \(limit) (ATTENTION_MAX_BODY_BYTES). Send a smaller request or raise the limit.")
+            throw Problem(.bodyTooLarge,
+                          detail: "The \(headerValue ?? "") request body inflates to more than --max-body-bytes \(limit) (ATTENTION_MAX_BODY_BYTES). Send a smaller request or raise the limit.")
         } catch {
-            throw .badRequest("The request body is not valid \(headerValue ?? "") data (\(error)).")
+            // zlib's own words name its internals; the client needs only the verdict.
+            throw Problem(.badRequest, detail: "The request body is not valid \(headerValue ?? "") data.")
         }
     }
 
