@@ -36,15 +36,19 @@ struct PathologicalInputTests {
         #expect(try parse("[2.5e+" + digits + ", 1]") == .numbers(NumericArray(shape: [2], values: [.infinity, 1], firstOutOfFloatRange: 0, allIntegers: false)))
     }
 
-    /// Level j holds an array of depth j, then level j−1; the innermost level is a flat
-    /// tensor, which the reader finds although every level around it is ragged.
-    @Test func aTensorInsideSixtyRaggedLevelsIsStillATensor() throws {
+    /// Level j holds an array of depth j, then level j−1; level 0 is a flat tensor of
+    /// 1000 sevens. Every level is ragged, and its scan reads on to the tensor's end.
+    static func raggedChain(levels: Int) -> String {
         var document = "[" + Array(repeating: "7", count: 1_000).joined(separator: ",") + "]"
-        for j in 1...60 {
+        for j in stride(from: 1, through: levels, by: 1) {
             document = "[" + String(repeating: "[", count: j) + "1" + String(repeating: "]", count: j) + "," + document + "]"
         }
-        var value = try parse(document)
-        for j in stride(from: 60, through: 1, by: -1) {
+        return document
+    }
+
+    @Test func aTensorInsideFourRaggedLevelsIsStillATensor() throws {
+        var value = try parse(Self.raggedChain(levels: 4))
+        for j in stride(from: 4, through: 1, by: -1) {
             guard case .array(let elements) = value, elements.count == 2,
                   case .numbers(let small) = elements[0], small.shape == Array(repeating: 1, count: j) else {
                 Issue.record("level \(j) is \(value.kindDescription)")
@@ -53,6 +57,14 @@ struct PathologicalInputTests {
             value = elements[1]
         }
         #expect(value == .numbers(NumericArray(shape: [1_000], values: Array(repeating: 7, count: 1_000), allIntegers: true)))
+    }
+
+    /// Each level more would read the document once more: five levels and beyond are refused.
+    @Test func raggedArraysFiveLevelsDeepAreRefused() throws {
+        for levels in [5, 60] {
+            let error = try #require(parseError(Self.raggedChain(levels: levels)))
+            #expect(error.message == "ragged arrays nested inside ragged arrays would make the reader re-read the document more than 4 times; send each tensor as a rectangular array")
+        }
     }
 
     @Test func aDuplicateAmongManyKeysIsFound() throws {
