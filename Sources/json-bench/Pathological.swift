@@ -1,4 +1,3 @@
-import Foundation
 import TensorJSON
 
 /// Documents that are valid (or cheaply invalid) JSON but unusual in shape, each built at
@@ -66,44 +65,29 @@ enum PathologicalDocuments {
 
     /// Prints, for each shape at 1 MiB and 8 MiB, the median parse time and two ratios:
     /// 8 MiB time / 1 MiB time (8 is linear, 64 quadratic), and the time per byte relative
-    /// to the reference tensor's at 8 MiB, measured in the same run; then the memory the
-    /// parsed value holds per byte of the document (resident set growth while it is kept).
+    /// to the reference tensor's at 8 MiB, measured in the same run.
     static func run(measure: (() throws -> Void) throws -> Double) rethrows {
         let sizes = [1 << 20, 8 << 20]
-        var results: [(name: String, seconds: [Double], bytesPerByte: Double)] = []
+        var results: [(name: String, seconds: [Double])] = []
         var sink = 0
         for shape in shapes {
             var seconds: [Double] = []
-            var documentBytes = 0
             for size in sizes {
                 let document = shape.make(size)
-                documentBytes = document.count
                 seconds.append(try measure {
                     sink &+= (try? JSONReader().parse(document)) == .null ? 1 : 0
                 })
             }
-            let document = shape.make(sizes[sizes.count - 1])
-            let before = residentBytes()
-            let kept = try? JSONReader().parse(document)
-            let grown = residentBytes() - before
-            sink &+= kept == .null ? 1 : 0
-            results.append((shape.name, seconds, Double(grown) / Double(documentBytes)))
+            results.append((shape.name, seconds))
         }
         let reference = results[0].seconds[1]
-        print("json-bench --pathological: median parse time (ms) at 1 MiB and 8 MiB; memory held by the parsed value")
-        print("| document | 1 MiB ms | 8 MiB ms | 8 MiB / 1 MiB | time vs reference tensor | memory / document bytes |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for (name, seconds, bytesPerByte) in results {
-            let cells = [seconds[0] * 1e3, seconds[1] * 1e3, seconds[1] / seconds[0], seconds[1] / reference, bytesPerByte]
+        print("json-bench --pathological: median parse time (ms) at 1 MiB and 8 MiB")
+        print("| document | 1 MiB ms | 8 MiB ms | 8 MiB / 1 MiB | time vs reference tensor |")
+        print("|---|---:|---:|---:|---:|")
+        for (name, seconds) in results {
+            let cells = [seconds[0] * 1e3, seconds[1] * 1e3, seconds[1] / seconds[0], seconds[1] / reference]
             print("| \(name) | " + cells.map { String(format: $0 < 10 ? "%.2f" : "%.1f", $0) }.joined(separator: " | ") + " |")
         }
         if sink == 42 { print("") }
-    }
-
-    /// This process's resident set in bytes (Linux: /proc/self/statm, in pages).
-    static func residentBytes() -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = statm.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 }
