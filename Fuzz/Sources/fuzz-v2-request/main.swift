@@ -2,7 +2,7 @@
 // runs it after the body arrived: the binary tensor splitter (`Inference-Header-Content-Length`,
 // `binary_data_size`), the JSON header, the inputs and outputs, and the model's plan.
 //
-// Input: the first byte picks the model; then one line holding the
+// Input: the first byte picks the model (in `ModelCatalog.all` order); then one line holding the
 // Inference-Header-Content-Length value (an empty line: no such header); the rest is the
 // body. Checked: each body either becomes a plan or is refused with 400 (or 413 for
 // weights over the budget) and a message.
