@@ -109,3 +109,30 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (Fuzz/README.md), declared only when ATTENTION_FUZZ=1 so that plain
+// `swift build`, `make test` and release builds never see them: they link libFuzzer's
+// driver, which exists only under `-sanitize=fuzzer`, and the server ones use
+// `@testable import`, which only debug builds allow. scripts/ci-fuzz.sh builds them:
+//   ATTENTION_FUZZ=1 swift build -c debug -Xswiftc -sanitize=fuzzer,address \
+//       --product fuzz-tensor-json --scratch-path .build-fuzz
+if Context.environment["ATTENTION_FUZZ"] == "1" {
+    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding"].map {
+        .executable(name: $0, targets: [$0])
+    }
+    package.targets += [
+        // Starts libFuzzer's driver: declared with `@_extern(c)`, an experimental feature.
+        .target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport",
+                swiftSettings: [.enableExperimentalFeature("Extern")]),
+        .executableTarget(name: "fuzz-tensor-json", dependencies: ["FuzzSupport", "TensorJSON"],
+                          path: "Fuzz/Sources/fuzz-tensor-json"),
+        .executableTarget(name: "fuzz-v1-request", dependencies: ["FuzzSupport", "AttentionServer", "TensorJSON"],
+                          path: "Fuzz/Sources/fuzz-v1-request"),
+        .executableTarget(name: "fuzz-v2-request",
+                          dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Fuzz/Sources/fuzz-v2-request"),
+        .executableTarget(name: "fuzz-content-coding",
+                          dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Fuzz/Sources/fuzz-content-coding"),
+    ]
+}

@@ -20,7 +20,13 @@ KERNELS(DECLARE_VARIANTS)
 #if defined(__x86_64__)
 enum { BASELINE, X86_64_V3, X86_64_V4 };
 
-static int best_instruction_set(void) {
+// Resolvers run while the dynamic loader relocates the program, before a sanitizer's
+// runtime is set up: instrumented, they would touch shadow memory that does not exist
+// yet and crash every `swift test --sanitize=address` (or thread) at load. This attribute
+// removes all instrumentation; `no_sanitize("thread")` would keep TSan's function-entry hook.
+#define NOT_INSTRUMENTED __attribute__((disable_sanitizer_instrumentation))
+
+NOT_INSTRUMENTED static int best_instruction_set(void) {
     __builtin_cpu_init();  // resolvers may run before constructors
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
         && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) return X86_64_V4;
@@ -29,7 +35,7 @@ static int best_instruction_set(void) {
 }
 
 #define DEFINE_RESOLVED(ret, name, params) \
-    static void *resolve_##name(void) { \
+    NOT_INSTRUMENTED static void *resolve_##name(void) { \
         switch (best_instruction_set()) { \
         case X86_64_V4: return (void *)name##_x86_64_v4; \
         case X86_64_V3: return (void *)name##_x86_64_v3; \

@@ -2,7 +2,8 @@
 ///
 /// Rejects trailing commas, leading zeros, `NaN`/`Infinity`, unescaped control characters
 /// and invalid UTF-8 in strings, lone surrogate escapes, duplicate object keys, and
-/// anything after the value. Errors are ``JSONParseError`` values with position; no input
+/// anything after the value; also, to keep parsing linear in time, documents whose
+/// ragged arrays sit inside ragged arrays several levels deep (see `scanPasses`). Errors are ``JSONParseError`` values with position; no input
 /// can trap. A reader holds only its settings, so one can be shared freely.
 ///
 /// ```swift
@@ -47,6 +48,8 @@ private struct Parser {
     var position = 0
     /// Start offsets of arrays a scan proved are not tensors: they take the general path.
     var nonTensorArrays: Set<Int> = []
+    /// Bytes read by tensor scans that failed (see ``chargeScan(from:to:)``).
+    var rescannedBytes = 0
 
     init(input: Input, maxDepth: Int) {
         self.input = input
@@ -109,8 +112,9 @@ private struct Parser {
             case .bools(let array, let end):
                 position = end
                 return .bools(array)
-            case .notATensor(let starts):
+            case .notATensor(let starts, let stoppedAt):
                 nonTensorArrays.formUnion(starts)
+                try chargeScan(from: start, to: stoppedAt)
             }
         }
         try checkDepth(depth + 1)
@@ -178,6 +182,22 @@ private struct Parser {
             }
         }
     }
+
+    /// Counts the bytes a failed tensor scan read. Its arrays that may still be tensors
+    /// are scanned again, so ragged arrays inside ragged arrays are read once per level,
+    /// up to `maxDepth` times: 60 levels cost 190 times an ordinary tensor's parse
+    /// (BENCHMARKS.md, "Pathological inputs"). Past ``scanPasses`` reads of the document,
+    /// it is refused instead, which keeps every parse linear in time with a small factor.
+    mutating func chargeScan(from start: Int, to end: Int) throws(JSONParseError) {
+        rescannedBytes += end - start
+        if rescannedBytes > Parser.scanPasses * input.count {
+            throw input.error(at: start, "ragged arrays nested inside ragged arrays would make the reader re-read the document more than \(Parser.scanPasses) times; send each tensor as a rectangular array")
+        }
+    }
+
+    /// How many times failed scans may read the document over. A ragged matrix costs one
+    /// (the outer scan stops at the first odd row); real requests need no more than two.
+    static let scanPasses = 4
 
     func checkDepth(_ depth: Int) throws(JSONParseError) {
         if depth > maxDepth {

@@ -14,8 +14,9 @@ struct TensorScanner {
         case numbers(NumericArray, end: Int)
         case bools(BoolArray, end: Int)
         /// Not a rectangular array of one leaf kind. `nonTensorStarts` are the start
-        /// offsets of arrays that are certainly not tensors themselves.
-        case notATensor(nonTensorStarts: [Int])
+        /// offsets of arrays that are certainly not tensors themselves; the scan read the
+        /// input up to `stoppedAt`.
+        case notATensor(nonTensorStarts: [Int], stoppedAt: Int)
     }
 
     private enum LeafKind { case unknown, numbers, bools }
@@ -56,7 +57,7 @@ struct TensorScanner {
     }
 
     private mutating func run(from start: Int) throws(JSONParseError) -> Outcome {
-        guard depthBudget >= 1 else { return giveUp(conflictAt: start) }
+        guard depthBudget >= 1 else { return giveUp(conflictAt: start, stoppedAt: start) }
         push(start)
         var i = input.skipWhitespace(from: start + 1)
         var expectingValue = true  // else expecting ',' or ']'
@@ -67,23 +68,23 @@ struct TensorScanner {
             if expectingValue {
                 switch byte {
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    if let conflict = acceptLeaf(.numbers, at: i) { return giveUp(conflictAt: conflict) }
+                    if let conflict = acceptLeaf(.numbers, at: i) { return giveUp(conflictAt: conflict, stoppedAt: i) }
                     let (value, end) = try NumberParser.parse(input, at: i)
                     appendNumber(value)
                     i = end
                     expectingValue = false
                 case UInt8(ascii: "t"), UInt8(ascii: "f"):
                     let isTrue = byte == UInt8(ascii: "t")
-                    guard matchesLiteral(isTrue ? "true" : "false", at: i) else { return giveUp(conflictAt: i) }
-                    if let conflict = acceptLeaf(.bools, at: i) { return giveUp(conflictAt: conflict) }
+                    guard matchesLiteral(isTrue ? "true" : "false", at: i) else { return giveUp(conflictAt: i, stoppedAt: i) }
+                    if let conflict = acceptLeaf(.bools, at: i) { return giveUp(conflictAt: conflict, stoppedAt: i) }
                     bools.append(isTrue)
                     counts[counts.count - 1] += 1
                     i += isTrue ? 4 : 5
                     expectingValue = false
                 case UInt8(ascii: "["):
                     let depth = openStarts.count + 1
-                    if rank != 0 && depth > rank { return giveUp(conflictAt: rankOrigin) }
-                    if depth > depthBudget { return giveUp(conflictAt: i) }
+                    if rank != 0 && depth > rank { return giveUp(conflictAt: rankOrigin, stoppedAt: i) }
+                    if depth > depthBudget { return giveUp(conflictAt: i, stoppedAt: i) }
                     counts[counts.count - 1] += 1
                     push(i)
                     i = input.skipWhitespace(from: i + 1)
@@ -96,12 +97,12 @@ struct TensorScanner {
                         rank = depth
                         rankOrigin = i
                     } else if rank != depth {
-                        return giveUp(conflictAt: rankOrigin)
+                        return giveUp(conflictAt: rankOrigin, stoppedAt: i)
                     }
                     expectingValue = false
                     continue  // handled as a ']' below
                 default:
-                    return giveUp(conflictAt: i)
+                    return giveUp(conflictAt: i, stoppedAt: i)
                 }
                 justOpened = false
                 i = input.skipWhitespace(from: i)
@@ -118,7 +119,7 @@ struct TensorScanner {
                         shape[depth - 1] = count
                         shapeOrigins[depth - 1] = i
                     } else if shape[depth - 1] != count {
-                        return giveUp(conflictAt: shapeOrigins[depth - 1])
+                        return giveUp(conflictAt: shapeOrigins[depth - 1], stoppedAt: i)
                     }
                     openStarts.removeLast()
                     counts.removeLast()
@@ -126,7 +127,7 @@ struct TensorScanner {
                     if openStarts.isEmpty { return finish(end: i + 1) }
                     i = input.skipWhitespace(from: i + 1)
                 default:
-                    return giveUp(conflictAt: i)
+                    return giveUp(conflictAt: i, stoppedAt: i)
                 }
             }
         }
@@ -188,8 +189,8 @@ struct TensorScanner {
     /// Ends a failed scan. The arrays that began before the conflicting evidence contain
     /// both it and the current position, so they cannot be tensors; arrays that began
     /// after it may still be, and get their own scan.
-    private func giveUp(conflictAt origin: Int) -> Outcome {
-        .notATensor(nonTensorStarts: openStarts.filter { $0 < origin })
+    private func giveUp(conflictAt origin: Int, stoppedAt position: Int) -> Outcome {
+        .notATensor(nonTensorStarts: openStarts.filter { $0 < origin }, stoppedAt: position)
     }
 
     private func finish(end: Int) -> Outcome {

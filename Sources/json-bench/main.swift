@@ -1,7 +1,9 @@
 // json-bench: decode and encode throughput of tensor JSON documents, TensorJSON against
 // Foundation's JSONSerialization and JSONDecoder/JSONEncoder, measured in the same run.
 //
-//   swift build -c release --product json-bench && .build/release/json-bench [--runs N]
+//   swift build -c release --product json-bench && .build/release/json-bench [--runs N] [--pathological]
+//
+// --pathological measures unusual documents instead (PathologicalDocuments).
 //
 // Each cell is the median of N timed runs after one warm-up. MB/s always divides the
 // size of the TensorJSON document (MB = 10^6 bytes) by the time, so ratios of MB/s are
@@ -104,6 +106,11 @@ func measure(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     }
     times.sort()
     return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+}
+
+if CommandLine.arguments.contains("--pathological") {
+    try PathologicalDocuments.run { body in try measure(repeats: 1, body) }
+    exit(0)
 }
 
 var rng = SplitMix64(state: 42)

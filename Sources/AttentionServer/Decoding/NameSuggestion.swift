@@ -5,13 +5,17 @@ enum NameSuggestion {
     /// names of six or more characters, which covers a swapped pair).
     static func closest(to name: String, in candidates: [String]) -> String? {
         let lowered = name.lowercased()
+        let allowed = max(lowered.count >= 6 ? 2 : 1, lowered.count / 3)
+        let typed = Array(lowered.utf8)
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let distance = editDistance(Array(lowered.utf8), Array(candidate.utf8))
+        // The distance is at least the difference in length, so a candidate that differs by
+        // more than `allowed` is skipped unmeasured: a client's megabyte-long key then costs
+        // no time at all here, instead of megabytes × the candidate's length per candidate.
+        for candidate in candidates where abs(typed.count - candidate.utf8.count) <= allowed {
+            let distance = editDistance(typed, Array(candidate.utf8))
             if distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
         guard let best else { return nil }
-        let allowed = max(lowered.count >= 6 ? 2 : 1, lowered.count / 3)
         return best.distance <= allowed ? best.name : nil
     }
 

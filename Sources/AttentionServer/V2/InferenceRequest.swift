@@ -116,9 +116,11 @@ struct InferenceRequest: Sendable {
             throw .badRequest("`inputs` must be an array of input tensors, got \(value?.kindDescription ?? "nothing").")
         }
         var declarations: [InputTensor.Declaration] = []
+        // A set, not a search of the list: a body of many inputs must not take quadratic time.
+        var names: Set<String> = []
         for (position, entry) in entries.enumerated() {
             let declaration = try InputTensor.declaration(entry, position: position)
-            if declarations.contains(where: { $0.name == declaration.name }) {
+            guard names.insert(declaration.name).inserted else {
                 throw .badRequest("Input '\(declaration.name)' appears twice in `inputs`.")
             }
             declarations.append(declaration)
@@ -140,9 +142,10 @@ struct InferenceRequest: Sendable {
             throw .badRequest("`outputs` must be an array of {\"name\": …} objects, got \(value.kindDescription).")
         }
         var outputs: [RequestedOutput] = []
+        var names: Set<String> = []  // as for inputs: linear time however many outputs
         for (position, entry) in entries.enumerated() {
             let output = try readOutput(entry, position: position)
-            if outputs.contains(where: { $0.name == output.name }) {
+            guard names.insert(output.name).inserted else {
                 throw .badRequest("Output '\(output.name)' appears twice in `outputs`.")
             }
             outputs.append(output)

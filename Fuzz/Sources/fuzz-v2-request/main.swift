@@ -1,0 +1,38 @@
+// Fuzzes the decoding of Open Inference Protocol requests, as `POST /v2/models/…/infer`
+// runs it after the body arrived: the binary tensor splitter (`Inference-Header-Content-Length`,
+// `binary_data_size`), the JSON header, the inputs and outputs, and the model's plan.
+//
+// Input: the first byte picks the model (in `ModelCatalog.all` order); then one line holding the
+// Inference-Header-Content-Length value (an empty line: no such header); the rest is the
+// body. Checked: each body either becomes a plan or is refused with 400 (or 413 for
+// weights over the budget) and a message.
+@testable import AttentionServer
+import FuzzSupport
+import Glibc
+import NIOCore
+
+let budget = WeightsBudget(maxWeights: ServerConfiguration().maxWeights)
+let newline = UInt8(ascii: "\n")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let input = fuzzInput(data, size)
+    guard let selector = input.first else { return 0 }
+    let model = ModelCatalog.all[Int(selector) % ModelCatalog.all.count]
+    let rest = input.dropFirst()
+    let lineEnd = rest.firstIndex(of: newline) ?? rest.endIndex
+    let headerLine = rest[..<lineEnd]
+    let headerLength = headerLine.isEmpty ? nil : String(decoding: headerLine, as: UTF8.self)
+    let body = ByteBuffer(bytes: rest[min(lineEnd + 1, rest.endIndex)...])
+
+    precondition(InferenceRequest.parsingCost(of: body, headerLength: headerLength) <= body.readableBytes)
+    do {
+        _ = try InferencePlan(InferenceRequest.parse(body, headerLength: headerLength), model: model, budget: budget)
+    } catch {
+        precondition(error.status == .badRequest || error.status == .contentTooLarge, "unexpected status \(error.status)")
+        precondition(!error.message.isEmpty, "empty message")
+    }
+    return 0
+}
+
+exit(runLibFuzzer(fuzzOneInput))

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the fuzz targets (Fuzz/corpus/<target>/), one small file
+per seed, named by what it shows. The files are committed; run this after changing it:
+
+    python3 Fuzz/make-corpus.py
+
+Input layouts are those described at the top of each Fuzz/Sources/<target>/main.swift.
+Only the standard library is used (json, struct, gzip, zlib).
+"""
+import gzip
+import json
+import pathlib
+import shutil
+import struct
+import zlib
+
+ROOT = pathlib.Path(__file__).resolve().parent / "corpus"
+
+TENSOR_JSON = {
+    "matrix": "[[1.5, -2e-3], [3, 4]]",
+    "rank4": "[[[[1,2],[3,4]],[[5,6],[7,8]]]]",
+    "empty": "[]",
+    "empty-rows": "[[], []]",
+    "bools": "[[true, false], [false, true]]",
+    "ragged": "[[1, 2], [3]]",
+    "mixed": '[1, "a", [true], {"k": [0.1, 1e400]}, null]',
+    "numbers-every-form": "[0, -0, 0.0, -0.0, 7, -12, 3.25, 1e5, 1E5, 1e+5, 1e-5, 2.5E-3, "
+                          "3.4028235e38, 3.5e38, 1e400, -1e400, 1e-400, 1.401298464324817e-45, "
+                          "12345678901234567890123, 0.000000000000000000000000001, 9007199254740993]",
+    "number-alone": "-1.25e-7",
+    "strings": r'{"plain": "abc", "escapes": "\" \\ \/ \b \f \n \r \t", "unicode": "\u00e9\u4e2d\ud83d\ude00", "raw": "é中😀"}',
+    "object-nested": '{"a": {"b": {"c": [[], [[]], [1]]}}, "d": [{"e": false}]}',
+    "literals": '{"t": true, "f": false, "n": null}',
+    "whitespace": ' \t\n\r[ 1 ,\n 2 ]\r\n ',
+    "depth-64": "[" * 64 + "]" * 64,
+    "depth-65": "[" * 65 + "]" * 65,
+    "objects-deep": '{"a":' * 40 + "1" + "}" * 40,
+    "request-v1": json.dumps({"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1], [1, 1]],
+                              "value": [[1, 2], [3, 4], [5, 6]], "causal": True, "mask": [[True, False, True]]}),
+    "duplicate-key": '{"a": 1, "a": 2}',
+    "trailing-comma": "[1, 2,]",
+    "leading-zero": "[01]",
+    "nan": "[NaN]",
+    "lone-surrogate": r'"\ud800"',
+    "bad-utf8": b'"\xc3\x28"',
+    "control-char": b'"a\x01b"',
+}
+
+V1 = {  # endpoint selector byte (V1Endpoint order): 0 attention, 1 multi-head, 2 additive
+    "attention-causal": (0, {"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1], [1, 1]],
+                             "value": [[1, 2], [3, 4], [5, 6]], "causal": True}),
+    "attention-options": (0, {"query": [[[1, 0], [0, 1]]], "key": [[[1, 0], [0, 1]]], "value": [[[1, 2], [3, 4]]],
+                              "scale": 0.5, "window": [1, 0], "mask": [[True, False], [True, True]],
+                              "bias": [[0, -1], [0.5, 0]], "key_lengths": [2], "mode": "hard",
+                              "causal_alignment": "bottom_right", "return_weights": False}),
+    "attention-typo": (0, {"query": [[1, 0]], "key": [[1, 0]], "value": [[1]], "casual": True}),
+    "multi-head": (1, {"query": [[1, 0], [0, 1], [1, 1]], "num_heads": 2, "w_q": [[1, 0], [0, 1]],
+                       "w_k": [[1, 0], [0, 1]], "w_v": [[1, 0], [0, 1]], "w_o": [[0.5, 0.5], [0.5, -0.5]],
+                       "return_weights": "per_head"}),
+    "multi-head-gqa": (1, {"query": [[[1, 0, 1, 0]]], "key": [[[1, 0]]], "value": [[[0, 1]]], "num_heads": 2,
+                           "num_kv_heads": 1, "w_q": [[1, 0]] * 4, "w_k": [[1, 0], [0, 1]], "w_v": [[1, 0], [0, 1]],
+                           "b_q": [0, 0], "causal": True}),
+    "additive": (2, {"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1], [1, 1]], "w_query": [[1, 0], [0, 1]],
+                     "w_key": [[1, 0], [0, 1]], "v": [1, -1], "bias": [0, 0.5], "value": [[1], [2], [3]]}),
+}
+
+
+def v2_input(name, datatype, shape, data=None, binary_size=None):
+    entry = {"name": name, "datatype": datatype, "shape": shape}
+    if binary_size is None:
+        entry["data"] = data
+    else:
+        entry["parameters"] = {"binary_data_size": binary_size}
+    return entry
+
+
+def v2_seed(model, request, binary=b"", header=True):
+    """model: 0 scaled dot-product, 1 multi-head, 2 additive (ModelCatalog.all order)."""
+    text = json.dumps(request).encode()
+    line = str(len(text)).encode() if header else b""
+    return bytes([model]) + line + b"\n" + text + binary
+
+
+def floats(values):
+    return struct.pack(f"<{len(values)}f", *values)
+
+
+V2 = {
+    "sdpa-json": v2_seed(0, {"id": "1", "inputs": [
+        v2_input("query", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("key", "FP32", [2, 2], [[1, 0], [0, 1]]),
+        v2_input("value", "FP32", [2, 2], [1, 2, 3, 4])],
+        "parameters": {"causal": True}, "outputs": [{"name": "output"}]}, header=False),
+    "sdpa-binary": v2_seed(0, {"inputs": [
+        v2_input("query", "FP32", [2, 2], binary_size=16),
+        v2_input("key", "FP32", [2, 2], binary_size=16),
+        v2_input("value", "FP32", [2, 2], [1, 2, 3, 4]),
+        v2_input("mask", "BOOL", [2, 2], binary_size=4)],
+        "parameters": {"binary_data_output": True},
+        "outputs": [{"name": "output", "parameters": {"binary_data": False}}, {"name": "weights"}]},
+        binary=floats([1, 0, 0, 1]) + floats([1, 0, 0, 1]) + bytes([1, 0, 1, 1])),
+    "sdpa-types": v2_seed(0, {"inputs": [
+        v2_input("query", "FP64", [1, 2], binary_size=16),
+        v2_input("key", "FP16", [1, 2], binary_size=4),
+        v2_input("value", "FP32", [1, 2], [1, 2]),
+        v2_input("key_lengths", "INT64", [1], binary_size=8)]},
+        binary=struct.pack("<2d", 1.0, -2.5) + struct.pack("<2e", 0.5, 1.0) + struct.pack("<q", 1)),
+    "multi-head": v2_seed(1, {"model_name": "multi_head_attention", "inputs": [
+        v2_input("query", "FP32", [3, 2], [1, 0, 0, 1, 1, 1]),
+        v2_input("w_q", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("w_k", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("w_v", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("key_lengths", "INT32", [1], [3])],
+        "parameters": {"num_heads": 2, "weights_mode": "per_head"}}, header=False),
+    "additive": v2_seed(2, {"inputs": [
+        v2_input("query", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("key", "FP32", [3, 2], binary_size=24),
+        v2_input("w_query", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("w_key", "FP32", [2, 2], [1, 0, 0, 1]),
+        v2_input("v", "FP32", [2], [1, -1])]},
+        binary=floats([1, 0, 0, 1, 1, 1])),
+    "binary-short": v2_seed(0, {"inputs": [v2_input("query", "FP32", [2, 2], binary_size=16)]},
+                            binary=floats([1, 2])),
+    "header-too-long": bytes([0]) + b"999\n{}",
+    "header-negative": bytes([0]) + b"-1\n{}",
+}
+
+# Bodies for the codings (selector: even gzip, odd deflate; limit 2^(selector/2 mod 21)).
+REQUEST = json.dumps({"inputs": [v2_input("query", "FP32", [2, 2], [1, 0, 0, 1])]}).encode()
+CODING = {
+    "gzip-request": bytes([2 * 20]) + gzip.compress(REQUEST, mtime=0),
+    "deflate-request": bytes([2 * 20 + 1]) + zlib.compress(REQUEST),
+    "gzip-over-limit": bytes([2 * 6]) + gzip.compress(REQUEST, mtime=0),  # 64-byte limit
+    "gzip-bomb": bytes([2 * 16]) + gzip.compress(b"\0" * (1 << 20), mtime=0),  # 1 MiB of zeros, 64 KiB limit
+    "deflate-bomb": bytes([2 * 16 + 1]) + zlib.compress(b"0," * (1 << 19), 9),
+    "gzip-two-members": bytes([2 * 20]) + gzip.compress(b"[1,", mtime=0) + gzip.compress(b"2]", mtime=0),
+    "gzip-truncated": bytes([2 * 20]) + gzip.compress(REQUEST, mtime=0)[:-6],
+    "deflate-bad-checksum": bytes([2 * 20 + 1]) + zlib.compress(REQUEST)[:-1] + b"\0",
+    "header-values": bytes([2 * 20]) + b"gzip;q=0.5, deflate;q=0, br",
+}
+
+
+def write(target, seeds):
+    folder = ROOT / target
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name, content in seeds.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+
+
+write("fuzz-tensor-json", TENSOR_JSON)
+write("fuzz-v1-request", {name: bytes([endpoint]) + json.dumps(body).encode() for name, (endpoint, body) in V1.items()})
+write("fuzz-v2-request", V2)
+write("fuzz-content-coding", CODING)
