@@ -74,6 +74,12 @@ class Connection:
             body = b""
         return Response(status, headers, body)
 
+    @staticmethod
+    def closes(response):
+        """The server said it closes the connection after this answer (as it does after an
+        early answer whose body it did not read, and while draining): reconnect."""
+        return response.headers.get("connection", "").lower() == "close"
+
     async def read_chunked(self):
         parts = []
         while True:

@@ -85,6 +85,19 @@ async def metric_total(port, name, **labels):
     return total
 
 
+async def metric_settled(port, name, **labels):
+    """A metric's total once it stops moving: answers still being written when a phase
+    ends are counted a little later, and must not be taken for the next phase's."""
+    total = await metric_total(port, name, **labels)
+    for _ in range(50):
+        await asyncio.sleep(0.2)
+        again = await metric_total(port, name, **labels)
+        if again == total:
+            break
+        total = again
+    return total
+
+
 async def metric_reaches(port, target, name, seconds=30, **labels):
     """Waits until a metric's total reaches `target` (a request is counted once its answer is
     written, a little after its place in the pool is freed); returns the last total seen."""
@@ -131,6 +144,16 @@ async def client_loop(port, mix, until, tally, stop=None):
                 connection = await Connection.open(port)
                 continue
             tally.record(template, response, time.perf_counter() - started)
+            if Connection.closes(response):
+                await connection.close()
+                try:
+                    connection = await Connection.open(port)
+                except OSError as error:
+                    # A draining server stops listening: that ends this client, and is a
+                    # failure only when nothing asked the server to stop.
+                    if not (stop and stop.is_set()):
+                        tally.fail(f"reconnect: {type(error).__name__}: {error}")
+                    return
             if response.status == 503:
                 await asyncio.sleep(random.uniform(0.01, 0.05))
     finally:
