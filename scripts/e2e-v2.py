@@ -40,7 +40,7 @@ def test(function):
 def close(actual, expected, what, tolerance=2e-4):
     actual = np.asarray(actual, dtype=np.float64)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    worst = np.max(np.abs(actual - expected) / np.maximum(1, np.abs(expected))) if expected.size else 0
+    worst = ref.relative_error(actual, expected) if expected.size else 0
     assert worst <= tolerance, f"{what}: largest relative error {worst:.2e}"
 
 

@@ -1,12 +1,21 @@
 """NumPy float64 references for the v2 models, written the obvious way.
 
-Used by scripts/e2e-v2.py to check every answer the server gives. Masks follow the
-service's conventions: True means "may attend"; a query row with no visible key gets
-zero weights and a zero output; causal is top-left aligned unless asked otherwise.
+Used by scripts/e2e-v2.py, scripts/load/mix.py and scripts/e2e/readme_examples.py to check
+every answer the server gives. Masks follow the service's conventions: True means "may
+attend"; a query row with no visible key gets zero weights and a zero output; causal is
+top-left aligned unless asked otherwise. RoPE, the ALiBi slopes, the sinusoidal encoding,
+layer norm, the feed-forward block and the masked softmax are the golden fixtures' own
+(scripts/make_extended_fixtures.py, which needs NumPy only when imported).
 """
-import math
-
 import numpy as np
+
+from make_extended_fixtures import alibi_slopes, feed_forward, layer_norm, rope, sinusoidal  # noqa: F401
+from make_extended_fixtures import softmax_visible as masked_softmax
+
+
+def relative_error(got, expected):
+    """The largest |got − expected| / max(1, |expected|): relative for large values, absolute near 0."""
+    return np.max(np.abs(got - expected) / np.maximum(1, np.abs(expected)))
 
 
 def visibility(batch, length, key_length, *, causal=False, alignment="top_left",
@@ -33,35 +42,6 @@ def visibility(batch, length, key_length, *, causal=False, alignment="top_left",
         for b, n in enumerate(key_lengths):
             visible[b, ..., n:] = False
     return visible
-
-
-def masked_softmax(scores, visible):
-    scores = np.where(visible, scores, -np.inf)
-    top = scores.max(axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)
-    exps = np.where(visible, np.exp(scores - top), 0)
-    sums = exps.sum(axis=-1, keepdims=True)
-    return np.divide(exps, sums, out=np.zeros_like(exps), where=sums > 0)
-
-
-def rope(x, positions, base=10000.0, layout="interleaved"):
-    """RoPE (Su et al. 2021): rows of x [..., n, d] at positions [n], pairs (2i, 2i+1) or (i, i + d/2)."""
-    d = x.shape[-1]
-    pairs = d // 2
-    angles = np.asarray(positions, dtype=np.float64)[:, None] * base ** (-2 * np.arange(pairs) / d)[None, :]
-    first = np.arange(0, d, 2) if layout == "interleaved" else np.arange(pairs)
-    second = first + 1 if layout == "interleaved" else first + pairs
-    turned = x.copy()
-    turned[..., first] = x[..., first] * np.cos(angles) - x[..., second] * np.sin(angles)
-    turned[..., second] = x[..., first] * np.sin(angles) + x[..., second] * np.cos(angles)
-    return turned
-
-
-def alibi_slopes(heads):
-    """The paper's slopes 2^(−8h/n) for the largest power of two n ≤ H, then every other slope of 2n."""
-    n = 2 ** int(np.floor(np.log2(heads)))
-    slopes = [2 ** (-8 * h / n) for h in range(1, n + 1)]
-    return np.array(slopes + [2 ** (-8 * h / (2 * n)) for h in range(1, 2 * n + 1, 2)][:heads - n])
 
 
 def scaled_dot_product(q, k, v, *, scale=None, bias=None, rope_options=None, slopes=None, softcap=None, **masking):
@@ -150,27 +130,6 @@ def luong_local(query, key, *, half_window, value=None, alignment="monotonic", s
     if alignment == "predictive":  # eq. 10, σ = D/2, not renormalised
         weights = weights * np.exp(-((s - positions[:, :, None]) ** 2) / (2 * (half_window / 2) ** 2))
     return weights @ value, weights, positions
-
-
-def sinusoidal(length, dim, base=10000.0):
-    """PE(p, 2i) = sin(p / base^(2i/d)), PE(p, 2i+1) = cos(p / base^(2i/d))."""
-    k = np.arange(dim)
-    angles = np.arange(length)[:, None] / base ** ((k - k % 2) / dim)[None, :]
-    return np.where(k % 2 == 0, np.sin(angles), np.cos(angles))
-
-
-def layer_norm(x, gamma, beta, eps):
-    mean = x.mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + eps) * gamma + beta
-
-
-def feed_forward(x, p, activation):
-    hidden = x @ p["w_1"] + p["b_1"]
-    if activation == "gelu":
-        hidden = 0.5 * hidden * (1 + np.vectorize(math.erf)(hidden / math.sqrt(2)))
-    else:
-        hidden = np.maximum(hidden, 0)
-    return hidden @ p["w_2"] + p["b_2"]
 
 
 def attention_block(xq, xkv, p, prefix, num_heads, weights_mode, **masking):

@@ -43,10 +43,9 @@ import sys
 
 import numpy as np
 
-try:  # optional cross-check of the Transformer layers
-    import torch
-except Exception:  # noqa: BLE001 - any import failure means "not available"
-    torch = None
+# Optional cross-check of the Transformer layers, imported by main() only: e2e_v2_reference.py
+# imports this module's references, and the e2e environments have NumPy alone.
+torch = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "AttentionEngineTests", "Fixtures", "extended")
@@ -424,7 +423,7 @@ def softcap_cases():
 # ---------------------------------------------------------------------------
 # Vaswani et al. 2017, §3.5: PE(p, 2i) = sin(p / base^(2i/d)), PE(p, 2i+1) = cos(p / base^(2i/d))
 
-def sinusoidal(length, dim, base):
+def sinusoidal(length, dim, base=10000.0):
     pe = np.zeros((length, dim))
     for p in range(length):
         for c in range(dim):
@@ -693,9 +692,14 @@ FILES = {
 
 
 def main():
+    global torch
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="verify only; write nothing")
     args = parser.parse_args()
+    try:
+        import torch
+    except Exception:  # noqa: BLE001 - any import failure means "not available"
+        torch = None
     texts = {}
     for filename, (source, make) in FILES.items():
         document = {

@@ -6,11 +6,11 @@ Usage: readme_examples.py README PORT
 A block is an example when the line before its opening fence is `<!-- e2e: NAME -->`.
 The block runs as written, with `127.0.0.1:8080` pointed at PORT, in a scratch folder; its
 request body (the `-d '…'` argument) is read back from the block to compute the expected
-answer with NumPy in float64, so the README and this check cannot drift apart. The
+answer with NumPy in float64 (scripts/e2e_v2_reference.py), so the README and this check
+cannot drift apart. The
 `heatmap` example writes an SVG file, which is parsed as XML and its cells counted.
 """
 import json
-import math
 import os
 import re
 import subprocess
@@ -19,6 +19,9 @@ import tempfile
 from xml.etree import ElementTree
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import e2e_v2_reference as ref  # noqa: E402
 
 TOLERANCE = 1e-4
 
@@ -33,109 +36,56 @@ def body_of(command):
     return json.loads(match.group(1)) if match else None
 
 
-def softmax(scores):
-    top = np.max(np.where(np.isfinite(scores), scores, -np.inf), axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)
-    e = np.where(np.isfinite(scores), np.exp(scores - top), 0)
-    total = e.sum(axis=-1, keepdims=True)
-    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+def given(body, *names):
+    """Those of `names` the body has, by name."""
+    return {n: body[n] for n in names if n in body}
 
 
-def dot_product(q, k, v, scale=None, causal=False):
-    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
-    scores = scale * q @ np.swapaxes(k, -1, -2)
-    if causal:
-        L, S = scores.shape[-2:]
-        scores = np.where(np.tril(np.ones((L, S), bool)), scores, -np.inf)
-    w = softmax(scores)
-    return w @ v, w
-
-
-def multi_head(xq, xkv, body, prefix="", causal=False):
-    """Self- or cross-attention with the `prefix` projections; weights averaged over heads."""
-    a = lambda key: np.array(body[key], dtype=np.float64)
-    H = body["num_heads"]
-    q, k, v = xq @ a(prefix + "w_q"), xkv @ a(prefix + "w_k"), xkv @ a(prefix + "w_v")
-    dk, dv = q.shape[-1] // H, v.shape[-1] // H
-    heads, weights = [], []
-    for h in range(H):
-        o, w = dot_product(q[:, h * dk:(h + 1) * dk], k[:, h * dk:(h + 1) * dk], v[:, h * dv:(h + 1) * dv],
-                           causal=causal)
-        heads.append(o)
-        weights.append(w)
-    out = np.concatenate(heads, axis=-1)
-    if prefix + "w_o" in body:
-        out = out @ a(prefix + "w_o")
-    return out, np.stack(weights)
-
-
-def layer_norm(x, eps=1e-5):
-    """Gammas ones and betas zeros, as the examples leave them out."""
-    mean = x.mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-
-
-def feed_forward(x, body):
-    hidden = x @ np.array(body["w_1"], dtype=np.float64)
-    if body.get("activation") == "gelu":
-        hidden = 0.5 * hidden * (1 + np.vectorize(math.erf)(hidden / math.sqrt(2)))
-    else:
-        hidden = np.maximum(hidden, 0)
-    return hidden @ np.array(body["w_2"], dtype=np.float64)
-
-
-def luong_local(body):
-    """Luong et al. 2015, §3.2: local-m or local-p (eq. 9, 10) with the dot score."""
-    h_t, h_s = np.array(body["query"], dtype=np.float64), np.array(body["key"], dtype=np.float64)
-    T, S, D = len(h_t), len(h_s), body["half_window"]
-    if body.get("alignment") == "predictive":
-        z = np.tanh(h_t @ np.array(body["w_p"], dtype=np.float64)) @ np.array(body["v_p"], dtype=np.float64)
-        p = S / (1 + np.exp(-z))
-    else:
-        p = np.arange(T, dtype=np.float64)
-    s = np.arange(S)[None, :]
-    scores = np.where(np.abs(s - p[:, None]) <= D, h_t @ h_s.T, -np.inf)
-    w = softmax(scores)
-    if body.get("alignment") == "predictive":
-        w = w * np.exp(-((s - p[:, None]) ** 2) / (2 * (D / 2) ** 2))
-    values = np.array(body.get("value", body["key"]), dtype=np.float64)
-    return {"output": w @ values, "weights": w, "positions": p}
+def layer_parameters(body, cross):
+    """The layer's tensors by API name, with the server's defaults for those the example leaves out."""
+    p = {}
+    for prefix in [""] + (["cross_"] if cross else []):
+        p.update({prefix + n: body.get(prefix + n) for n in ("w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o")})
+    p.update({n: np.array(body[n], dtype=np.float64) for n in ("w_1", "w_2")})
+    p.update({n: np.array(body.get(n, 0.0), dtype=np.float64) for n in ("b_1", "b_2")})
+    for n in range(1, 4 if cross else 3):
+        p[f"ln{n}_gamma"] = np.array(body.get(f"ln{n}_gamma", 1.0), dtype=np.float64)
+        p[f"ln{n}_beta"] = np.array(body.get(f"ln{n}_beta", 0.0), dtype=np.float64)
+    return p
 
 
 def expected(name, body):
-    a = lambda key: np.array(body[key], dtype=np.float64)
+    """The answer in float64 by e2e_v2_reference, on a batch of one (and one head) where it needs one."""
+    a = lambda key: np.array(body[key], dtype=np.float64)[None]
     if name == "attention":
-        out, w = dot_product(a("query"), a("key"), a("value"), body.get("scale"), body.get("causal", False))
-        return {"output": out, "weights": w}
+        out, w = ref.scaled_dot_product(a("query")[None], a("key")[None], a("value")[None], scale=body.get("scale"),
+                                        causal=body.get("causal", False))
+        return {"output": out[0, 0], "weights": w[0, 0]}
     if name == "multi-head":
-        out, weights = multi_head(a("query"), a("query"), body)
-        return {"output": out, "weights": weights}
+        out, weights = ref.multi_head(a("query"), None, None, num_heads=body["num_heads"], weights_mode="per_head",
+                                      **given(body, "w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o"))
+        return {"output": out[0], "weights": weights[0]}
     if name == "additive":
-        s, hk = a("query") @ a("w_query"), a("key") @ a("w_key")
-        scores = np.tanh(s[:, None, :] + hk[None, :, :]) @ a("v")
-        w = softmax(scores)
-        values = a("value") if "value" in body else a("key")
-        return {"output": w @ values, "weights": w}
+        value = a("value") if "value" in body else None
+        out, w = ref.additive(a("query"), a("key"), body["w_query"], body["w_key"], body["v"], value=value,
+                              **given(body, "bias"))
+        return {"output": out[0], "weights": w[0]}
     if name == "local":
-        return luong_local(body)
+        value = a("value") if "value" in body else None
+        out, w, positions = ref.luong_local(a("query"), a("key"), half_window=body["half_window"], value=value,
+                                            **given(body, "alignment", "score", "w_p", "v_p", "w_a", "v_a"))
+        return {"output": out[0], "weights": w[0], "positions": positions[0]}
     if name == "positional-encoding":
-        L, d, base = body["length"], body["dim"], body.get("base", 10000)
-        k = np.arange(d)
-        angles = np.arange(L)[:, None] / base ** ((k - k % 2) / d)[None, :]
-        return {"encoding": np.where(k % 2 == 0, np.sin(angles), np.cos(angles))}
-    if name == "encoder-layer":  # post-norm: x = LN1(x + SA(x)), x = LN2(x + FFN(x))
-        x = a("input")
-        attended, weights = multi_head(x, x, body, causal=body.get("causal", False))
-        y = layer_norm(x + attended)
-        return {"output": layer_norm(y + feed_forward(y, body)), "weights": weights.mean(axis=0)}
-    if name == "decoder-layer":  # post-norm, then cross-attention over memory
-        x, memory = a("input"), a("memory")
-        attended, weights = multi_head(x, x, body, causal=body.get("causal", False))
-        y = layer_norm(x + attended)
-        crossed, cross_weights = multi_head(y, memory, body, prefix="cross_")
-        y = layer_norm(y + crossed)
-        return {"output": layer_norm(y + feed_forward(y, body)), "weights": weights.mean(axis=0),
-                "cross_weights": cross_weights.mean(axis=0)}
+        return {"encoding": ref.sinusoidal(body["length"], body["dim"], body.get("base", 10000))}
+    options = {"num_heads": body["num_heads"], "causal": body.get("causal", False),
+               "activation": body.get("activation", "relu")}
+    if name == "encoder-layer":
+        out, weights = ref.encoder_layer(a("input"), layer_parameters(body, cross=False), **options)
+        return {"output": out[0], "weights": weights[0]}
+    if name == "decoder-layer":
+        out, weights, cross_weights = ref.decoder_layer(a("input"), a("memory"), layer_parameters(body, cross=True),
+                                                        **options)
+        return {"output": out[0], "weights": weights[0], "cross_weights": cross_weights[0]}
     return None
 
 
@@ -150,7 +100,7 @@ def check(name, command, answer):
     for key, value in expected(name, body_of(command)).items():
         got = np.array(answer[key], dtype=np.float64)
         assert got.shape == value.shape, f"{name} {key}: shape {got.shape}, expected {value.shape}"
-        error = np.max(np.abs(got - value) / np.maximum(1, np.abs(value)))
+        error = ref.relative_error(got, value)
         assert error <= TOLERANCE, f"{name} {key}: largest relative error {error}"
 
 

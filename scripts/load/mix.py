@@ -47,7 +47,7 @@ class Template:
             size = value.size if self.rows is None else self.rows * value.shape[-1]
             assert got.size == size, f"{self.kind} {name}: {got.size} values, expected {size}"
             got = got.reshape(-1, *value.shape[1:])[:value.shape[0]] if self.rows else got.reshape(value.shape)
-            error = np.max(np.abs(got - value) / np.maximum(1, np.abs(value)))
+            error = reference.relative_error(got, value)
             assert error <= TOLERANCE, f"{self.kind} {name}: largest relative error {error:.2e}"
 
 
