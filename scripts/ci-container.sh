@@ -290,11 +290,13 @@ EOF
     echo "ready on 127.0.0.1:$port after $((SECONDS - deadline + READY_TIMEOUT_SECONDS)) s"
 }
 
-# GET /health, /ready, /metrics and one POST /v1/attention checked against NumPy (float64).
+# GET /health, /ready, /metrics and one POST /v1/attention checked against NumPy (float64,
+# scripts/e2e_v2_reference.py).
 probe() {
-    "$VENV/bin/python" - "$1" <<'EOF'
+    PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" - "$1" <<'EOF'
 import json, sys, urllib.request
 import numpy as np
+import e2e_v2_reference as ref
 
 base = f"http://127.0.0.1:{sys.argv[1]}"
 
@@ -322,12 +324,7 @@ with urllib.request.urlopen(req, timeout=30) as r:
     answer = json.loads(r.read())
 
 # Reference in float64: softmax(q k^T / sqrt(dk) masked top-left causal) v.
-q64, k64, v64 = (a.astype(np.float64) for a in (q, k, v))
-scores = q64 @ k64.T / np.sqrt(dk)
-scores[~np.tril(np.ones((L, S), dtype=bool))] = -np.inf
-weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-weights /= weights.sum(axis=-1, keepdims=True)
-output = weights @ v64
+output, weights = (a[0, 0] for a in ref.scaled_dot_product(q[None, None], k[None, None], v[None, None], causal=True))
 
 got_out = np.asarray(answer["output"], dtype=np.float64)
 got_w = np.asarray(answer["weights"], dtype=np.float64)
@@ -349,9 +346,10 @@ EOF
 # the rest of the body, check the answer (200, right numbers), then that podman stop
 # returned 0 (the server exited by itself).
 stop_with_request_in_flight() {
-    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
+    PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
 import json, socket, subprocess, sys, time
 import numpy as np
+import e2e_v2_reference as ref
 
 port, container, grace, budget = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 q, k, v = [[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]
@@ -393,10 +391,8 @@ print("response head during the drain:", head.decode().replace("\r\n", " | "))
 status = head.split(b" ", 2)[1]
 assert status == b"200", f"in-flight request during drain: {head[:200]!r}"
 answer = json.loads(payload)
-q64, k64, v64 = (np.array(a, dtype=np.float64) for a in (q, k, v))
-s = q64 @ k64.T / np.sqrt(2.0)
-w = np.exp(s - s.max(axis=-1, keepdims=True)); w /= w.sum(axis=-1, keepdims=True)
-assert np.abs(np.array(answer["output"]) - w @ v64).max() < 1e-5, answer
+output, _ = ref.scaled_dot_product([[q]], [[k]], [[v]])
+assert np.abs(np.array(answer["output"]) - output[0, 0]).max() < 1e-5, answer
 assert stop.wait(timeout=int(grace) + 15) == 0, "podman stop failed"
 t_end = time.time()
 print(f"podman stop took {t_end - t_stop:.1f} s; the server exited {t_end - t_answer:.1f} s after answering")
