@@ -22,7 +22,8 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 SCRATCH=${SCRATCH:-.build}
 swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
 binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source scripts/e2e/server.sh  # free_port
+port=$(free_port)
 work=$(mktemp -d)
 "$binary" --host 127.0.0.1 --port "$port" --log-level warning >"$work/server.log" 2>&1 &
 server=$!

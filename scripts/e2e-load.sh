@@ -26,14 +26,7 @@ python3 scripts/load/run.py --port "$port" --pid "$server" --workers $workers --
     --max-body-bytes $max_body_bytes --seconds "$LOAD_SECONDS" --grace $grace
 
 # run.py sent SIGTERM and saw the process end; its exit code:
-status=0
-wait $server || status=$?
-trap - EXIT
-if [ "$status" -ne 0 ]; then
-    tail -20 "$log"
-    echo "FAIL server exited with $status after SIGTERM"
-    exit 1
-fi
+await_server_exit
 if grep -E '"status":"5[0-9]{2}"' "$log" | grep -qv '"status":"503"'; then
     echo "FAIL the server answered a 5xx other than 503"
     exit 1

@@ -1,7 +1,12 @@
 # Sourced by the end-to-end scripts: builds the release server, runs it on a free loopback
 # port until a readiness path answers, and stops it with SIGTERM requiring exit code 0.
 # Sets: binary, port, log, server. With SCHEME=https the readiness probe speaks TLS
-# (without verifying the certificate).
+# (without verifying the certificate). bench-http.sh sources it for free_port alone.
+
+# free_port: prints a TCP port free on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 # start_server READY_PATH [SERVER_FLAGS...]
 start_server() {
@@ -11,7 +16,7 @@ start_server() {
     swift build -c release --product attention-server
     binary=$(swift build -c release --show-bin-path)/attention-server
     log=$(mktemp -t attention-e2e.XXXXXX.log)
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     echo "== start on 127.0.0.1:$port (log: $log)"
     "$binary" --host 127.0.0.1 --port "$port" --log-format json "$@" >"$log" 2>&1 &
     server=$!
@@ -30,6 +35,17 @@ start_server() {
 stop_server() {
     echo "== SIGTERM"
     kill -TERM $server
+    await_server_exit
+    if grep -q '"status":"500"' "$log"; then
+        echo "the server answered 500"
+        exit 1
+    fi
+    echo "ok   exit 0 after SIGTERM; $1 passed"
+}
+
+# await_server_exit: waits for the server, which has had its SIGTERM, and requires exit
+# code 0 (else the log's last lines); the start_server trap is no longer needed.
+await_server_exit() {
     local status=0
     wait $server || status=$?
     trap - EXIT
@@ -38,9 +54,4 @@ stop_server() {
         echo "server exited with $status after SIGTERM"
         exit 1
     fi
-    if grep -q '"status":"500"' "$log"; then
-        echo "the server answered 500"
-        exit 1
-    fi
-    echo "ok   exit 0 after SIGTERM; $1 passed"
 }
