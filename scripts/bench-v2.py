@@ -24,7 +24,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -102,16 +101,10 @@ def raw_call(url, arrays):
 
 def start_canned_server():
     """Starts scripts/canned-v2-server.py on a free port; returns the process and its address."""
-    port_file = tempfile.NamedTemporaryFile(delete=False).name
-    os.unlink(port_file)
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "canned-v2-server.py")
-    process = subprocess.Popen([sys.executable, script, port_file])
-    for _ in range(100):
-        if os.path.exists(port_file) and open(port_file).read():
-            break
-        time.sleep(0.05)
-    port = open(port_file).read()
-    os.unlink(port_file)
+    process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, text=True)
+    port = process.stdout.readline().strip()  # printed once it listens
+    assert port, "canned-v2-server.py exited before listening"
     return process, f"127.0.0.1:{port}"
 
 

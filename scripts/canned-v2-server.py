@@ -7,11 +7,10 @@ B=1, H=8, L=S=1024, d=64, binary output: the same headers, the same JSON header 
 2 MiB of binary output (zeros). A client timed against it spends only its own time and the
 transfer, so scripts/bench-v2.py uses it to show the least a v2 client library can cost.
 
-  canned-v2-server.py PORT_FILE     listens on a free 127.0.0.1 port, writes it to PORT_FILE
+  canned-v2-server.py     listens on a free 127.0.0.1 port and prints it on stdout (one line)
 """
 import json
 import socket
-import sys
 import threading
 
 B, H, L, D = 1, 8, 1024, 64
@@ -59,8 +58,7 @@ def main():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
-    with open(sys.argv[1], "w") as port_file:
-        port_file.write(str(listener.getsockname()[1]))
+    print(listener.getsockname()[1], flush=True)
     while True:
         connection, _ = listener.accept()
         threading.Thread(target=serve, args=(connection, response), daemon=True).start()
