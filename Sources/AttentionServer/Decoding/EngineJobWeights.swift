@@ -1,40 +1,56 @@
 import AttentionEngine
 
 extension EngineJob {
-    /// The shape of the attention weights the engine will return, and whether the axis
-    /// before L counts heads (`[B, H, L, S]` dot-product, per-head multi-head and layers);
-    /// nil without weights. A decoder layer's are its self-attention's.
-    var weightsLayout: (shape: [Int], headAxis: Bool)? {
+    /// The shapes of every attention-weights tensor the engine will return, in order (a
+    /// decoder layer's self-, then cross-attention); empty without weights.
+    var weightsShapes: [[Int]] {
         switch self {
         case .dotProduct(let query, let key, _, let options):
-            guard options.returnWeights else { return nil }
-            return (Array(query.shape.dropLast()) + [key.shape[key.rank - 2]], query.rank == 4)
+            return options.returnWeights ? [Self.weightsShape(query, over: key)] : []
         case .multiHead(let input, let options):
-            let keys = input.key.map { $0.shape[$0.rank - 2] }
-            return Self.headWeights(input.query, keys: keys, heads: input.numHeads, options.weights)
+            return Self.headWeights(input.query, over: [input.key ?? input.query], heads: input.numHeads, options.weights)
         case .additive(let input, let options):
-            guard options.returnWeights else { return nil }
-            return (Array(input.query.shape.dropLast()) + [input.key.shape[input.key.rank - 2]], false)
+            return options.returnWeights ? [Self.weightsShape(input.query, over: input.key)] : []
         case .luongLocal(let input, let options):
-            guard options.returnWeights else { return nil }
-            return (Array(input.query.shape.dropLast()) + [input.key.shape[input.key.rank - 2]], false)
+            return options.returnWeights ? [Self.weightsShape(input.query, over: input.key)] : []
         case .positionalEncoding:
-            return nil
+            return []
         case .encoderLayer(let input, let options):
-            return Self.headWeights(input.input, keys: nil, heads: input.numHeads, options.weights)
+            return Self.headWeights(input.input, over: [input.input], heads: input.numHeads, options.weights)
         case .decoderLayer(let input, let options):
-            return Self.headWeights(input.input, keys: nil, heads: input.numHeads, options.weights)
+            return Self.headWeights(input.input, over: [input.input, input.memory], heads: input.numHeads, options.weights)
         }
     }
 
-    /// Multi-head weights of `query` (`[L, E]` or `[B, L, E]`) over `keys` keys (nil: self-attention).
-    private static func headWeights(_ query: Tensor, keys: Int?, heads: Int, _ mode: HeadWeights) -> (shape: [Int], headAxis: Bool)? {
-        let rank = query.rank, lead = Array(query.shape.dropLast(2))
-        let lengths = [query.shape[rank - 2], keys ?? query.shape[rank - 2]]
-        switch mode {
-        case .none: return nil
-        case .average: return (lead + lengths, false)
-        case .perHead: return (lead + [heads] + lengths, true)
+    /// The shape of the weights drawn (the first of ``weightsShapes``: a decoder layer's
+    /// self-attention), and whether the axis before L counts heads (`[B, H, L, S]`
+    /// dot-product, per-head multi-head and layers); nil without weights.
+    var weightsLayout: (shape: [Int], headAxis: Bool)? {
+        guard let shape = weightsShapes.first else { return nil }
+        switch self {
+        case .dotProduct(let query, _, _, _): return (shape, query.rank == 4)
+        case .multiHead(_, let options): return (shape, options.weights == .perHead)
+        case .encoderLayer(_, let options), .decoderLayer(_, let options): return (shape, options.weights == .perHead)
+        case .additive, .luongLocal, .positionalEncoding: return (shape, false)
+        }
+    }
+
+    /// `[.., L, S]`: one weight per query row of `query` and key row of `key`.
+    private static func weightsShape(_ query: Tensor, over key: Tensor) -> [Int] {
+        Array(query.shape.dropLast()) + [key.shape[key.rank - 2]]
+    }
+
+    /// Multi-head weights of `query` (`[L, E]` or `[B, L, E]`) over each of `sources`:
+    /// `[.., L, S]`, or `[.., H, L, S]` per head, S being the source's row count.
+    private static func headWeights(_ query: Tensor, over sources: [Tensor], heads: Int, _ mode: HeadWeights) -> [[Int]] {
+        let lead = Array(query.shape.dropLast(2)), length = query.shape[query.rank - 2]
+        return sources.compactMap { source in
+            let keyLength = source.shape[source.rank - 2]
+            switch mode {
+            case .none: return nil
+            case .average: return lead + [length, keyLength]
+            case .perHead: return lead + [heads, length, keyLength]
+            }
         }
     }
 

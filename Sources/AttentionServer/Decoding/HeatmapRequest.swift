@@ -69,15 +69,10 @@ struct HeatmapRequest: Sendable {
 
 extension HeatmapRequest {
     /// 413 when computing every head's weights would pass `--max-weights` (the endpoint
-    /// checked the averaged weights it would compute by default).
+    /// checked the averaged weights it would compute by default; a job without heads keeps
+    /// the weights the endpoint checked, so it passes).
     private static func checkEveryHead(_ job: EngineJob, budget: WeightsBudget) throws(Problem) {
-        let shapes: [[Int]]
-        switch job {
-        case .multiHead: shapes = job.weightsLayout.map { [$0.shape] } ?? []
-        case .encoderLayer(let input, _): shapes = TransformerLayerFields.weightsShapes(input, .perHead)
-        case .decoderLayer(let input, _): shapes = TransformerLayerFields.weightsShapes(input, .perHead)
-        default: return
-        }
+        let shapes = job.weightsShapes
         let count = shapes.reduce(0) { total, shape in
             let (sum, overflow) = total.addingReportingOverflow(WeightsBudget.count(shape))
             return overflow ? .max : sum

@@ -42,17 +42,11 @@ enum MultiHeadRequest {
                                                  maskShapes: "booleans [L, S] or [B, L, S]")
         options.positions = try PositionFields.read(request, heads: numHeads)
         options.weights = try weightsMode(request)
-        let batch = Array(query.shape.dropLast(2))
-        let length = query.shape[query.rank - 2]
-        let keyLength = key.map { $0.shape[$0.rank - 2] } ?? length
-        switch options.weights {
-        case .perHead: try budget.check(batch + [numHeads, length, keyLength], disable: "\"return_weights\": \"none\"")
-        case .average: try budget.check(batch + [length, keyLength], disable: "\"return_weights\": \"none\"")
-        case .none: break
-        }
         let input = MultiHeadAttentionInput(query: query, key: key, value: value, projections: projections,
                                             numHeads: numHeads, numKVHeads: numKVHeads)
-        return .multiHead(input, options)
+        let job = EngineJob.multiHead(input, options)
+        try budget.check(all: job.weightsShapes, disable: "\"return_weights\": \"none\"")
+        return job
     }
 
     /// `"per_head"`, `"average"` (the default, as PyTorch) or `"none"`; `false` is read as

@@ -92,29 +92,6 @@ enum TransformerLayerFields {
             eps: settings.eps, normFirst: settings.normFirst)
     }
 
-    /// The shapes of the weights an encoder layer answers with (for `--max-weights`).
-    static func weightsShapes(_ layer: TransformerEncoderLayerInput, _ mode: HeadWeights) -> [[Int]] {
-        weightsShapes(input: layer.input, attendedOver: [layer.input], heads: layer.numHeads, mode)
-    }
-
-    /// The shapes of a decoder layer's self- and cross-attention weights.
-    static func weightsShapes(_ layer: TransformerDecoderLayerInput, _ mode: HeadWeights) -> [[Int]] {
-        weightsShapes(input: layer.input, attendedOver: [layer.input, layer.memory], heads: layer.numHeads, mode)
-    }
-
-    /// `[.., L, S]`, or `[.., H, L, S]` per head, for each attention: S is the row count of what it attends over.
-    private static func weightsShapes(input: Tensor, attendedOver sources: [Tensor], heads: Int, _ mode: HeadWeights) -> [[Int]] {
-        let lead = Array(input.shape.dropLast(2)), length = input.shape[input.rank - 2]
-        return sources.compactMap { source in
-            let keyLength = source.shape[source.rank - 2]
-            switch mode {
-            case .perHead: return lead + [heads, length, keyLength]
-            case .average: return lead + [length, keyLength]
-            case .none: return nil
-            }
-        }
-    }
-
     private static func need(_ name: String, _ tensor: Lookup) throws(Problem) -> Tensor {
         guard let found = tensor(name) else {
             let shapes = (encoder + decoder).first { $0.name == name }?.shapes ?? ""

@@ -17,9 +17,9 @@ enum TransformerLayerRequest {
         var options = TransformerLayerOptions()
         options.masking = try selfMasking(request)
         options.weights = try MultiHeadRequest.weightsMode(request)
-        let input = try TransformerLayerFields.encoderInput({ tensors[$0] }, settings)
-        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: "\"return_weights\": \"none\"")
-        return .encoderLayer(input, options)
+        let job = EngineJob.encoderLayer(try TransformerLayerFields.encoderInput({ tensors[$0] }, settings), options)
+        try budget.check(all: job.weightsShapes, disable: "\"return_weights\": \"none\"")
+        return job
     }
 
     static func decodeDecoder(_ document: JSONValue, budget: WeightsBudget) throws(Problem) -> EngineJob {
@@ -30,9 +30,9 @@ enum TransformerLayerRequest {
         options.masking = try selfMasking(request)
         options.memoryMasking = try MaskingFields.readMemory(request)
         options.weights = try MultiHeadRequest.weightsMode(request)
-        let input = try TransformerLayerFields.decoderInput({ tensors[$0] }, settings)
-        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: "\"return_weights\": \"none\"")
-        return .decoderLayer(input, options)
+        let job = EngineJob.decoderLayer(try TransformerLayerFields.decoderInput({ tensors[$0] }, settings), options)
+        try budget.check(all: job.weightsShapes, disable: "\"return_weights\": \"none\"")
+        return job
     }
 
     /// Every tensor field present, rank-checked; required ones missing are reported when the layer is built.

@@ -40,9 +40,9 @@ enum TransformerLayerModels {
         var options = TransformerLayerOptions()
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)
         options.weights = try MultiHeadModel.WeightsMode.read(parameters, wantsWeights: wantsWeights)
-        let input = try TransformerLayerFields.encoderInput(inputs.tensor, settings)
-        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: ModelOutputs.withoutWeights)
-        return .encoderLayer(input, options)
+        let job = EngineJob.encoderLayer(try TransformerLayerFields.encoderInput(inputs.tensor, settings), options)
+        try budget.check(all: job.weightsShapes, disable: ModelOutputs.withoutWeights)
+        return job
     }
 
     private static func planDecoder(_ inputs: ModelInputs, _ parameters: RequestObject, _ wantsWeights: Bool,
@@ -52,8 +52,8 @@ enum TransformerLayerModels {
         options.masking = try MaskingParameters.read(parameters, inputs, windows: false)
         options.memoryMasking = try MaskingParameters.readMemory(inputs)
         options.weights = try MultiHeadModel.WeightsMode.read(parameters, wantsWeights: wantsWeights)
-        let input = try TransformerLayerFields.decoderInput(inputs.tensor, settings)
-        try budget.check(all: TransformerLayerFields.weightsShapes(input, options.weights), disable: ModelOutputs.withoutWeights)
-        return .decoderLayer(input, options)
+        let job = EngineJob.decoderLayer(try TransformerLayerFields.decoderInput(inputs.tensor, settings), options)
+        try budget.check(all: job.weightsShapes, disable: ModelOutputs.withoutWeights)
+        return job
     }
 }
