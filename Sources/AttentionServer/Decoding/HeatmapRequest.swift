@@ -73,10 +73,7 @@ extension HeatmapRequest {
     /// the weights the endpoint checked, so it passes).
     private static func checkEveryHead(_ job: EngineJob, budget: WeightsBudget) throws(Problem) {
         let shapes = job.weightsShapes
-        let count = shapes.reduce(0) { total, shape in
-            let (sum, overflow) = total.addingReportingOverflow(WeightsBudget.count(shape))
-            return overflow ? .max : sum
-        }
+        let count = WeightsBudget.count(all: shapes)
         guard count > budget.maxWeights else { return }
         throw Problem(.weightsTooLarge,
                       detail: "The heatmap draws every head: their weights would have \(count) elements (shape \(shapes.map(Shape.describe).joined(separator: " and "))), more than --max-weights \(budget.maxWeights). Pass \"return_weights\": \"average\" to draw their average alone, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",

@@ -15,10 +15,7 @@ struct WeightsBudget {
     /// Throws 413 when the tensors of these shapes (a decoder layer's two attentions)
     /// hold more elements together than the limit.
     func check(all shapes: [[Int]], disable: String) throws(Problem) {
-        let total = shapes.reduce(0) { total, shape in
-            let (sum, overflow) = total.addingReportingOverflow(Self.count(shape))
-            return overflow ? .max : sum
-        }
+        let total = Self.count(all: shapes)
         guard total > maxWeights else { return }
         let described = shapes.map(Shape.describe).joined(separator: " and ")
         throw Problem(
@@ -27,14 +24,17 @@ struct WeightsBudget {
             pointer: "/return_weights")
     }
 
-    /// The product of `dimensions`, `Int.max` when it overflows.
-    static func count(_ dimensions: [Int]) -> Int {
-        var count = 1
-        for dimension in dimensions {
-            let (product, overflow) = count.multipliedReportingOverflow(by: max(dimension, 0))
-            guard !overflow else { return .max }
-            count = product
+    /// The elements of tensors of these shapes together, `Int.max` when the sum overflows.
+    static func count(all shapes: [[Int]]) -> Int {
+        shapes.reduce(0) { total, shape in
+            let (sum, overflow) = total.addingReportingOverflow(count(shape))
+            return overflow ? .max : sum
         }
-        return count
+    }
+
+    /// The product of `dimensions`, `Int.max` when it overflows. Callers pass tensor shapes
+    /// and checked non-negative integers; a negative dimension would count as `Int.max` too.
+    static func count(_ dimensions: [Int]) -> Int {
+        Shape.elementCount(dimensions) ?? .max
     }
 }
