@@ -1,7 +1,9 @@
+import AttentionEngine
 @testable import AttentionServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOPosix
 import Testing
 
 /// SVG heatmaps through the v1 endpoints: how they are asked for, what they draw, and the
@@ -152,6 +154,27 @@ import Testing
             let averaged = try await post(client, "/v1/attention/multi-head", body.merging(["return_weights": "average"]) { $1 })
             #expect(averaged.status == .ok)
         }
+    }
+
+    @Test func theSVGIsPricedByTheCellsItDraws() throws {
+        // 64×64 weights: JSON would price them about 49 KB, under the codec pool's inline limit,
+        // but their SVG is far larger and must be written on the codec threads.
+        let rows = (0..<64).map { [Double($0 % 3), 1.0] }
+        let budget = WeightsBudget(maxWeights: 1 << 20, maxHeatmapCells: 1 << 16)
+        let body = jsonBody(["query": rows, "key": rows, "value": rows, "format": "svg"])
+        let plan = try #require(V1Controller.decode(body, endpoint: .dotProduct, budget: budget).1)
+        #expect(plan.cells == 64 * 64)
+        let weights = try Tensor(shape: [64, 64], scalars: [Float](repeating: 1 / 64, count: 64 * 64))
+        let svg = HeatmapSVG.render(weights: weights, headAxis: false, visible: nil, labels: plan.labels, title: plan.title)
+        let inlineLimit = CodecPool(threads: .singleton).inlineLimit
+        #expect(svg.utf8.count > inlineLimit && plan.estimatedSize > inlineLimit)
+
+        // Two heads draw three panels (each head and their average).
+        let identity = [[1.0, 0.0], [0.0, 1.0]]
+        let heads = jsonBody(["query": sentence, "num_heads": 2, "w_q": identity, "w_k": identity, "w_v": identity,
+                              "format": "svg"])
+        let headsPlan = try #require(V1Controller.decode(heads, endpoint: .multiHead, budget: budget).1)
+        #expect(headsPlan.cells == 3 * 3 * 3)
     }
 
     @Test func tooManyCellsIs413NamingTheFlag() async throws {

@@ -63,7 +63,7 @@ struct HeatmapRequest: Sendable {
                           detail: "The heatmap would draw \(cells) cells (weights \(Shape.describe(layout.shape))\(layout.headAxis ? " and the heads' average" : "")), more than --max-heatmap-cells \(budget.maxHeatmapCells). Send fewer tokens, ask for JSON, or raise --max-heatmap-cells (ATTENTION_MAX_HEATMAP_CELLS).",
                           pointer: "/format")
         }
-        return (job, HeatmapPlan(labels: labels, headAxis: layout.headAxis, title: job.heatmapTitle))
+        return (job, HeatmapPlan(labels: labels, headAxis: layout.headAxis, title: job.heatmapTitle, cells: cells))
     }
 }
 
@@ -86,6 +86,11 @@ struct HeatmapPlan: Sendable {
     let labels: HeatmapSVG.Labels
     let headAxis: Bool
     let title: String
+    /// The cells drawn, every panel's (within `--max-heatmap-cells`).
+    let cells: Int
+
+    /// About the bytes of the SVG, to price its writing like JSON's (``CodecPool``).
+    var estimatedSize: Int { HeatmapSVG.estimatedSize(cells: cells) }
 
     /// The SVG of `result`'s weights (which the plan checked are computed).
     func render(_ result: AttentionResult) -> String {

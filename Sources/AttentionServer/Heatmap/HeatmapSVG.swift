@@ -28,6 +28,11 @@ enum HeatmapSVG {
     static let tooltipCells = 4096
     static let maskedFill = "url(#attention-heatmap-masked)"
 
+    /// The bytes of a drawing of `cells` cells: about 80 a cell, plus titles, labels and the legend.
+    static func estimatedSize(cells: Int) -> Int {
+        80 * cells + 16_384
+    }
+
     /// - Parameters:
     ///   - weights: `[.., L, S]`; with `headAxis`, the axis before L counts heads (`[H, L, S]`, `[B, H, L, S]`).
     ///   - visible: one boolean per weight, `false` where the query could not see the key; nil draws none masked.
@@ -41,8 +46,7 @@ enum HeatmapSVG {
         let largest = Double(panels.lazy.flatMap(\.weights).max() ?? 0)
         let scaleTop = largest > 0 ? largest : 1
 
-        // About 80 bytes a cell, plus labels and the legend.
-        var svg = SVGText(reservingCapacity: 80 * panels.count * queries * keys + 16_384)
+        var svg = SVGText(reservingCapacity: estimatedSize(cells: panels.count * queries * keys))
         svg.open("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("width", "\(layout.width)"), ("height", "\(layout.height)"),
                          ("viewBox", "0 0 \(layout.width) \(layout.height)"), ("role", "img"), ("class", "attention-heatmap"),
                          ("font-family", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"), ("font-size", "12"),

@@ -63,7 +63,9 @@ struct V1Controller {
             } catch let error as EngineError {
                 throw engineProblem(error)
             }
-            let encoded = try await codec.run(bytes: ResultEncoder.estimatedSize(computed.result)) {
+            // An SVG costs about 80 bytes a cell, JSON about 12 a weight: price what is written.
+            let size = heatmap?.estimatedSize ?? ResultEncoder.estimatedSize(computed.result)
+            let encoded = try await codec.run(bytes: size) {
                 answerCoding.encode(heatmap.map { ByteBuffer(string: $0.render(computed.result)) }
                                     ?? ResultEncoder.encode(computed.result, fields: endpoint.answer))
             }
