@@ -5,20 +5,6 @@ import AttentionEngine
 enum MaskingFields {
     /// Reads the masking fields `fields` (a subset of the shared ones) into a ``Masking``.
     static func read(_ request: RequestObject, fields: Set<String>, maskShapes: String) throws(Problem) -> Masking {
-        var masking = try read(request, prefix: "", fields: fields, maskShapes: maskShapes)
-        if fields.contains("global_tokens") {
-            masking.globalTokens = try request.integers("global_tokens", in: 0...Int(Int32.max))
-        }
-        return masking
-    }
-
-    /// The decoder layer's masking of the cross-attention over memory: `memory_mask` and
-    /// `memory_key_lengths` (PyTorch's `memory_mask` and `memory_key_padding_mask`).
-    static func readMemory(_ request: RequestObject) throws(Problem) -> Masking {
-        try read(request, prefix: "memory_", fields: ["mask", "key_lengths"], maskShapes: "booleans [L, S] or [B, L, S]")
-    }
-
-    private static func read(_ request: RequestObject, prefix: String, fields: Set<String>, maskShapes: String) throws(Problem) -> Masking {
         var masking = Masking()
         let causal = fields.contains("causal") ? try request.bool("causal") ?? false : false
         let alignment = fields.contains("causal_alignment") ? try request.choice("causal_alignment", of: CausalAlignment.self) : nil
@@ -27,11 +13,18 @@ enum MaskingFields {
         }
         if causal { masking.causal = alignment ?? .topLeft }
         if fields.contains("window") { masking.window = try window(request) }
-        if fields.contains("mask") { masking.mask = try request.boolTensor(prefix + "mask", ranks: 1...4, shapes: maskShapes) }
-        if fields.contains("key_lengths") {
-            masking.keyLengths = try request.integers(prefix + "key_lengths", in: 0...Int(Int32.max))
-        }
+        if fields.contains("mask") { masking.mask = try request.boolTensor("mask", ranks: 1...4, shapes: maskShapes) }
+        if fields.contains("key_lengths") { masking.keyLengths = try request.integers("key_lengths", in: 0...Int(Int32.max)) }
+        if fields.contains("global_tokens") { masking.globalTokens = try request.integers("global_tokens", in: 0...Int(Int32.max)) }
         return masking
+    }
+
+    /// The decoder layer's masking of the cross-attention over memory: `memory_mask` and
+    /// `memory_key_lengths` (PyTorch's `memory_mask` and `memory_key_padding_mask`).
+    static func readMemory(_ request: RequestObject) throws(Problem) -> Masking {
+        let mask = try request.boolTensor("memory_mask", ranks: 1...4, shapes: "booleans [L, S] or [B, L, S]")
+        let keyLengths = try request.integers("memory_key_lengths", in: 0...Int(Int32.max))
+        return Masking(keyLengths: keyLengths, mask: mask)
     }
 
     /// `[left, right]`, two non-negative integers: query i sees keys i−left … i+right.
