@@ -89,18 +89,8 @@ public struct JSONWriter: Sendable {
     /// Writes an integer in decimal, without a point (sizes and shapes that clients use as indices).
     public mutating func integer(_ value: Int) {
         separate()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        // The magnitude as UInt: Int.min has none as an Int.
-        var rest = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in  // UInt.max has 20 digits
-            var start = scratch.count
-            repeat {
-                start -= 1
-                scratch[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[start...]))
-        }
+        // A few per response, so no digit loop of our own: `String` keeps up to 15 bytes inline, unallocated.
+        bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
