@@ -65,7 +65,7 @@ public func buildApplication(
         ],
         // Hummingbird's idle timer counts from the last request part or response; a head
         // trickled in byte by byte is one part, so it must arrive whole within the timeout.
-        idleTimeout: TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds))
+        idleTimeout: TimeAmount(configuration.idleTimeout))
     let server: HTTPServerBuilder = if let tls = configuration.tls {
         // The TLS context was checked when the configuration was loaded (``TLSFiles``).
         HTTPServerBuilder { responder in try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls) }
