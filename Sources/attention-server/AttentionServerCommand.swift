@@ -76,7 +76,9 @@ struct Serve: AsyncParsableCommand {
         // would keep them in per-thread arenas after a burst (measured +58 MiB for good by
         // scripts/e2e-load.sh). A fixed mmap threshold gives every block over 128 KiB its own
         // mapping, returned to the system when freed.
+        #if canImport(Glibc)
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, malloc.h */, 128 << 10)
+        #endif
         let level = try logLevel ?? Environment.value("ATTENTION_LOG_LEVEL") ?? .info
         let format = try logFormat ?? Environment.value("ATTENTION_LOG_FORMAT") ?? .text
         LoggingSystem.bootstrap { label in
@@ -163,9 +165,11 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+#if canImport(Glibc)
 /// glibc's `mallopt`, which Swift's Glibc module does not export (malloc.h is not in it).
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 struct Healthcheck: ParsableCommand {
     static let configuration = CommandConfiguration(
