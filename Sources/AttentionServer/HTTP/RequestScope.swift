@@ -60,9 +60,9 @@ enum RequestScope {
         case deadline, clientGone
     }
 
-    /// Cancels the handler's task from the sweeper or a connection callback, at most once
-    /// and only while the task is inside the scope (an `UnsafeCurrentTask` must not
-    /// outlive it). A reason that arrives before the task is attached cancels it on attach.
+    /// Cancels the child task that runs the work, from the sweeper or a connection callback,
+    /// at most once and only while that task is inside the scope (an `UnsafeCurrentTask` must
+    /// not outlive it). A reason that arrives before the task is attached cancels it on attach.
     fileprivate final class Canceller: Sendable {
         private struct State {
             nonisolated(unsafe) var task: UnsafeCurrentTask?
