@@ -126,7 +126,7 @@ if Context.environment["ATTENTION_FUZZ"] == "1" {
                 swiftSettings: [.enableExperimentalFeature("Extern")]),
         .executableTarget(name: "fuzz-tensor-json", dependencies: ["FuzzSupport", "TensorJSON"],
                           path: "Fuzz/Sources/fuzz-tensor-json"),
-        .executableTarget(name: "fuzz-v1-request", dependencies: ["FuzzSupport", "AttentionServer", "TensorJSON"],
+        .executableTarget(name: "fuzz-v1-request", dependencies: ["FuzzSupport", "AttentionServer"],
                           path: "Fuzz/Sources/fuzz-v1-request"),
         .executableTarget(name: "fuzz-v2-request",
                           dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
