@@ -11,12 +11,8 @@ import Testing
 @Suite struct AdmissionTests {
     /// The same tiny dot-product problem on both APIs.
     static let requests = [
-        (path: "/v1/attention", body: #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#),
-        (path: "/v2/models/scaled_dot_product_attention/infer", body: """
-            {"inputs": [{"name": "query", "shape": [1, 2], "datatype": "FP32", "data": [1, 0]},
-                        {"name": "key", "shape": [2, 2], "datatype": "FP32", "data": [1, 0, 0, 1]},
-                        {"name": "value", "shape": [2, 1], "datatype": "FP32", "data": [1, 2]}]}
-            """),
+        (path: "/v1/attention", body: SmallProblem.v1Text),
+        (path: V2.sdpa, body: SmallProblem.v2Text),
     ]
 
     @Test(arguments: requests.map(\.path))

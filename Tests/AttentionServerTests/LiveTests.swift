@@ -10,16 +10,15 @@ import Testing
 
 /// Behaviour only a real socket shows: `Expect: 100-continue`, and draining on shutdown.
 @Suite struct LiveTests {
-    static let body = #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#
-
     @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
         try await makeApplication().test(.live) { client in
             let connection = try RawConnection(port: client.port!)
+            let body = SmallProblem.v1Text
             connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" +
-                            "Content-Length: \(Self.body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+                            "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
             let interim = await blocking { connection.read(until: "\r\n\r\n") }
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
-            connection.send(Self.body)
+            connection.send(body)
             let final = await blocking { connection.read(until: "]]}") }
             #expect(final.hasPrefix("HTTP/1.1 200 OK"), "\(final)")
         }
@@ -39,7 +38,7 @@ import Testing
     @Test func keepAliveServesManyRequestsOnOneConnection() async throws {
         try await makeApplication().test(.live) { client in
             for _ in 0..<3 {
-                let response = try await client.execute(uri: "/v1/attention", method: .post, body: ByteBuffer(string: Self.body))
+                let response = try await client.execute(uri: "/v1/attention", method: .post, body: ByteBuffer(string: SmallProblem.v1Text))
                 #expect(response.status == .ok)
             }
         }
@@ -75,8 +74,8 @@ import Testing
             let admission = try engine.admit()
             let busy = Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
             for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
-            let inFlight = try RawConnection(port: livePort)
-            inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(Self.body.utf8.count)\r\n\r\n\(Self.body)")
+            let inFlight = try RawConnection(port: livePort), body = SmallProblem.v1Text
+            inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
             #expect(engine.status.queued == 1)
 

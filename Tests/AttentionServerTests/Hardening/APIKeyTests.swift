@@ -9,7 +9,6 @@ import Testing
 /// `--api-keys-file`: who gets in, what the others are told, and that keys stay secret.
 @Suite struct APIKeyTests {
     static let key = "k3y-0f-the-t3st_suite~"
-    static var body: [String: Any] { ["query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]] }
 
     static func application(logger: Logger? = nil) throws -> AttentionApplication {
         let keys = try APIKeys(["another-key", key])
@@ -51,7 +50,7 @@ import Testing
     @Test func requestsWithoutAKeyGet401WithAChallengeInTheFormatOfTheirAPI() async throws {
         try await Self.application().test(.router) { client in
             for path in ["/v1/attention", "/", "/openapi.yaml", "/no/such/path"] {
-                let response = try await client.execute(uri: path, method: path == "/v1/attention" ? .post : .get, body: jsonBody(Self.body))
+                let response = try await client.execute(uri: path, method: path == "/v1/attention" ? .post : .get, body: jsonBody(SmallProblem.v1))
                 expectProblem(response, 401, detailContains: "Authorization: Bearer")
                 #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="attention-service""#, "\(path)")
             }
@@ -69,12 +68,12 @@ import Testing
         try await Self.application().test(.router) { client in
             for authorization in ["Bearer not-the-key", "Bearer \(Self.key)x", "Basic \(Self.key)", Self.key, "Bearer"] {
                 let response = try await client.execute(uri: "/v1/attention", method: .post,
-                                                        headers: [.authorization: authorization], body: jsonBody(Self.body))
+                                                        headers: [.authorization: authorization], body: jsonBody(SmallProblem.v1))
                 expectProblem(response, 401)
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             }
             let response = try await client.execute(uri: "/v1/attention", method: .post,
-                                                    headers: [.authorization: "Bearer wrong"], body: jsonBody(Self.body))
+                                                    headers: [.authorization: "Bearer wrong"], body: jsonBody(SmallProblem.v1))
             #expect(response.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
         }
     }
@@ -83,11 +82,9 @@ import Testing
         try await Self.application().test(.router) { client in
             for scheme in ["Bearer", "bearer", "BEARER"] {
                 let response = try await client.execute(uri: "/v1/attention", method: .post,
-                                                        headers: [.authorization: "\(scheme) \(Self.key)"], body: jsonBody(Self.body))
+                                                        headers: [.authorization: "\(scheme) \(Self.key)"], body: jsonBody(SmallProblem.v1))
                 #expect(response.status == .ok, "\(response.text)")
-                // One query row [1, 0] against keys [1, 0] and [0, 1]: weights softmax([1, 0] / √2).
-                let first = 1 / (1 + exp(-1 / 2.0.squareRoot()))
-                expectClose(response.json["output"], [first * 1 + (1 - first) * 2])
+                expectClose(response.json["output"], [SmallProblem.output])
             }
             let v2 = try await client.execute(uri: "/v2", method: .get, headers: [.authorization: "Bearer another-key"])
             #expect(v2.status == .ok)
@@ -116,7 +113,7 @@ import Testing
         try await Self.application(logger: logger).test(.live) { client in
             for authorization in ["Bearer \(Self.key)", "Bearer wrong-guess-of-a-key", "Basic \(Self.key)"] {
                 _ = try await client.execute(uri: "/v1/attention", method: .post, headers: [.authorization: authorization],
-                                             body: jsonBody(Self.body))
+                                             body: jsonBody(SmallProblem.v1))
                 _ = try await client.execute(uri: "/nowhere", method: .get, headers: [.authorization: authorization])
             }
         }

@@ -7,13 +7,6 @@ import Testing
 
 /// Compressed request bodies on v1, as on v2, and a real decompression bomb on both.
 @Suite struct ContentCodingTests {
-    static var body: [String: Any] { ["query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]] }
-    /// softmax([1, 0] / √2) · [1, 2]
-    static var expected: Double {
-        let first = 1 / (1 + exp(-1 / 2.0.squareRoot()))
-        return first * 1 + (1 - first) * 2
-    }
-
     /// `inflatedBytes` zero bytes, gzip-compressed as a stream (zlib's best ratio is about
     /// 1:1000, so 1 GiB makes about 1 MB), without ever holding the inflated bytes.
     static func gzipBomb(inflatedBytes: Int) throws -> ByteBuffer {
@@ -43,24 +36,24 @@ import Testing
     @Test func v1AcceptsGzipAndDeflateBodiesAndCompressesAnswersOnRequest() async throws {
         try await makeApplication().test(.router) { client in
             for (name, algorithm) in [("gzip", CompressionAlgorithm.gzip()), ("deflate", .zlib())] {
-                var plain = jsonBody(Self.body)
+                var plain = jsonBody(SmallProblem.v1)
                 let compressed = try plain.compress(with: algorithm)
                 let response = try await client.execute(uri: "/v1/attention", method: .post,
                                                         headers: [.contentEncoding: name, .acceptEncoding: name], body: compressed)
                 #expect(response.status == .ok, "\(response.text)")
                 #expect(response.headers[.contentEncoding] == name)
-                expectClose(try response.inflatedJSON(algorithm)["output"], [Self.expected])
+                expectClose(try response.inflatedJSON(algorithm)["output"], [SmallProblem.output])
             }
-            let plain = try await post(client, "/v1/attention", Self.body)
+            let plain = try await post(client, "/v1/attention", SmallProblem.v1)
             #expect(plain.headers[.contentEncoding] == nil)
-            expectClose(plain.json["output"], [Self.expected])
+            expectClose(plain.json["output"], [SmallProblem.output])
         }
     }
 
     @Test func v1RefusesUnknownCodingsAndCorruptData() async throws {
         try await makeApplication().test(.router) { client in
             let brotli = try await client.execute(uri: "/v1/attention", method: .post, headers: [.contentEncoding: "br"],
-                                                  body: jsonBody(Self.body))
+                                                  body: jsonBody(SmallProblem.v1))
             #expect(expectProblem(brotli, 415, detailContains: "'br'")["type"] as? String == "/problems/unsupported-encoding")
             let corrupt = try await client.execute(uri: "/v1/attention", method: .post, headers: [.contentEncoding: "gzip"],
                                                    body: ByteBuffer(string: "not gzip at all"))
@@ -74,8 +67,7 @@ import Testing
         try await makeApplication({ $0.maxBodyBytes = 4 << 20 }).test(.router) { client in
             let v1 = try await client.execute(uri: "/v1/attention", method: .post, headers: [.contentEncoding: "gzip"], body: bomb)
             expectProblem(v1, 413, detailContains: "inflates to more than --max-body-bytes 4194304")
-            let v2 = try await client.execute(uri: "/v2/models/scaled_dot_product_attention/infer", method: .post,
-                                              headers: [.contentEncoding: "gzip"], body: bomb)
+            let v2 = try await client.execute(uri: V2.sdpa, method: .post, headers: [.contentEncoding: "gzip"], body: bomb)
             #expect(v2.status == .contentTooLarge)
             #expect((v2.json["error"] as? String)?.contains("--max-body-bytes 4194304") == true, "\(v2.text)")
         }

@@ -38,11 +38,9 @@ import Testing
     }
 
     static let v1 = "/v1/attention"
-    static let v2 = "/v2/models/scaled_dot_product_attention/infer"
-    static let v1Body = #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#
-    static let v2Body = #"{"inputs": [{"name": "query", "shape": [1, 2], "datatype": "FP32", "data": [1, 0]},"# +
-        #"{"name": "key", "shape": [2, 2], "datatype": "FP32", "data": [1, 0, 0, 1]},"# +
-        #"{"name": "value", "shape": [2, 1], "datatype": "FP32", "data": [1, 2]}]}"#
+    static let v2 = V2.sdpa
+    static let v1Body = SmallProblem.v1Text
+    static let v2Body = SmallProblem.v2Text
 
     @Test func requestErrors400To422() async throws {
         try await makeApplication({ $0.maxBodyBytes = 4096 }).test(.live) { client in

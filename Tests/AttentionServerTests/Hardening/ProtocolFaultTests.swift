@@ -10,7 +10,6 @@ import Testing
 /// Faults at the HTTP level, on raw sockets: smuggling attempts, broken framing, oversize
 /// heads, slow clients, clients that hang up, and connections while draining.
 @Suite struct ProtocolFaultTests {
-    static let body = #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#
     /// A second request hidden behind the first; it must never be answered.
     static let smuggled = "GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
 
@@ -142,7 +141,8 @@ import Testing
             #expect(before.hasPrefix("HTTP/1.1 200") && !before.lowercased().contains("connection: close"), "\(before)")
 
             readiness.markDraining()
-            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(Self.body.utf8.count)\r\n\r\n\(Self.body)")
+            let body = SmallProblem.v1Text
+            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             let during = await blocking { connection.readToEnd() }
             #expect(during.hasPrefix("HTTP/1.1 200"), "\(during)")
             #expect(during.lowercased().contains("connection: close"), "\(during)")

@@ -37,8 +37,6 @@ import Testing
         }
     }
 
-    static let body = #"{"query": [[1, 0]], "key": [[1, 0], [0, 1]], "value": [[1], [2]]}"#
-
     @Test func servesHTTPSToARealTLSClient() async throws {
         let files = try SelfSigned()
         defer { files.remove() }
@@ -47,10 +45,9 @@ import Testing
             let health = try await client.execute(uri: "/health", method: .get)
             #expect(health.status == .ok)
             #expect(health.json["status"] as? String == "ok")
-            let answer = try await client.execute(uri: "/v1/attention", method: .post, body: ByteBuffer(string: Self.body))
+            let answer = try await client.execute(uri: "/v1/attention", method: .post, body: jsonBody(SmallProblem.v1))
             #expect(answer.status == .ok, "\(answer.text)")
-            let first = 1 / (1 + exp(-1 / 2.0.squareRoot()))
-            expectClose(answer.json["output"], [first * 1 + (1 - first) * 2])
+            expectClose(answer.json["output"], [SmallProblem.output])
         }
     }
 

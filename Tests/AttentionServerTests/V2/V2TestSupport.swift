@@ -44,7 +44,7 @@ enum V2 {
         try await client.execute(uri: path, method: .post, headers: body.1, body: body.0)
     }
 
-    /// The small problem of the v1 tests: one query, two keys.
+    /// ``SmallProblem``, the small problem of the v1 tests (one query, two keys), as v2 inputs.
     nonisolated(unsafe) static let small: [[String: Any]] = [
         input("query", [1, 2], [1.0, 0.0]), input("key", [2, 2], [1.0, 0.0, 0.0, 1.0]), input("value", [2, 1], [1.0, 2.0]),
     ]
