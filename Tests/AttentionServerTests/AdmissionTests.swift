@@ -1,4 +1,4 @@
-@testable import AttentionEngine
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -38,9 +38,8 @@ import Testing
         // The only worker waits on a gate, so the request can only wait in the queue.
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 2))
         let gate = DispatchSemaphore(value: 0)
-        let holder = try engine.admit()
-        let busy = Task { _ = try await engine.pool.run(holder) { _ in gate.wait() } }
-        for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        let busy = try occupyOnlyWorker(engine, until: gate)
+        try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.running > 0 }
 
         try await makeApplication(engine: engine, { $0.requestTimeout = .seconds(1) }).test(.live) { client in
             // Whatever happens, the application's shutdown must not wait for the gated job forever.

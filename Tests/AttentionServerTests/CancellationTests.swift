@@ -1,4 +1,4 @@
-@testable import AttentionEngine
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -14,10 +14,10 @@ import Testing
         try await makeApplication(engine: engine).test(.live) { client in
             let connection = try RawConnection(port: client.port!)
             connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n{\"query\": [[1")
-            for _ in 0..<2500 where engine.status.admitted == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.admitted > 0 }
             #expect(engine.status.admitted == 1, "admitted on arrival, waiting for the rest of its body")
             connection.hangUp()
-            for _ in 0..<2500 where engine.status.admitted > 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.admitted == 0 }
             #expect(engine.status.admitted == 0)
 
             let body = #"{"query": [[1]], "key": [[1]], "value": [[1]]}"#
@@ -41,16 +41,15 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
 
         try await makeApplication(engine: engine).test(.live) { client in
-            let admission = try engine.admit()
-            let busy = Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
-            for _ in 0..<15_000 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            let busy = try occupyOnlyWorker(engine, until: gate)
+            try await waitUntil(tries: 15_000, every: .milliseconds(2)) { engine.status.running > 0 }
             let connection = try RawConnection(port: client.port!)
             let body = #"{"query": [[1]], "key": [[1]], "value": [[1]]}"#
             connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            for _ in 0..<15_000 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 15_000, every: .milliseconds(2)) { engine.status.queued > 0 }
             #expect(engine.status.queued == 1, "the request should be waiting behind the gated job")
             connection.hangUp()
-            for _ in 0..<15_000 where engine.status.queued > 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 15_000, every: .milliseconds(2)) { engine.status.queued == 0 }
             #expect(engine.status.queued == 0)
             #expect(engine.status.running == 1, "the gated job still runs: the queued one was cancelled, not run")
             gate.signal()

@@ -1,4 +1,4 @@
-@testable import AttentionEngine
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -58,25 +58,24 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var bound: Int?
-            for _ in 0..<200 where bound == nil {
-                try await Task.sleep(for: .milliseconds(10))
+            try await waitUntil(tries: 200, every: .milliseconds(10)) {
                 bound = port.withLock { $0 }
+                return bound != nil
             }
             let livePort = try #require(bound)
             var ready: Int?
-            for _ in 0..<200 where ready != 200 {
+            try await waitUntil(tries: 200, every: .milliseconds(10)) {
                 ready = await probe(livePort, "/ready")
-                if ready != 200 { try await Task.sleep(for: .milliseconds(10)) }
+                return ready == 200
             }
             #expect(ready == 200)
 
             // The only worker waits on the gate until the drain has been observed.
-            let admission = try engine.admit()
-            let busy = Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
-            for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            let busy = try occupyOnlyWorker(engine, until: gate)
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.running > 0 }
             let inFlight = try RawConnection(port: livePort), body = SmallProblem.v1Text
             inFlight.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.queued > 0 }
             #expect(engine.status.queued == 1)
 
             await group.triggerGracefulShutdown()

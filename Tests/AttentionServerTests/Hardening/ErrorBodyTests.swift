@@ -1,4 +1,4 @@
-@testable import AttentionEngine
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -101,13 +101,12 @@ import Testing
         try await makeApplication(engine: engine, { $0.requestTimeout = .seconds(3) }).test(.ahc(.http)) { client in
             // The only worker waits on the gate; one request then waits in the queue, and
             // a second finds every place taken.
-            let admission = try engine.admit()
-            let busy = Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
+            let busy = try occupyOnlyWorker(engine, until: gate)
             defer { gate.signal() }
-            for _ in 0..<2500 where engine.status.running == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.running > 0 }
             for (path, body, v2) in [(Self.v1, Self.v1Body, false), (Self.v2, Self.v2Body, true)] {
                 let queued = Task { try await client.execute(uri: path, method: .post, body: ByteBuffer(string: body)) }
-                for _ in 0..<2500 where engine.status.queued == 0 { try await Task.sleep(for: .milliseconds(2)) }
+                try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.queued > 0 }
                 let refused = try await client.execute(uri: path, method: .post, body: ByteBuffer(string: body))
                 Self.expectClean(refused, 503, v2: v2, "503 \(path)")
                 #expect(refused.headers[.retryAfter] != nil)

@@ -109,7 +109,7 @@ import Testing
             #expect(received.hasPrefix("HTTP/1.1 504"), "\(received)")
             #expect(received.lowercased().contains("connection: close"))
             #expect(await blocking { connection.waitForClose() })
-            for _ in 0..<500 where engine.status.admitted > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await waitUntil(tries: 500, every: .milliseconds(10)) { engine.status.admitted == 0 }
             #expect(engine.status.admitted == 0)
         }
     }
