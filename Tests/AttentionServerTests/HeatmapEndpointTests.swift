@@ -28,11 +28,9 @@ import Testing
             #expect(response.headers[.contentType] == "image/svg+xml")
             #expect(response.headers[.vary] == "Accept, Accept-Encoding")
             let panel = try #require(svg?.descendants(ofClass: "panel").first)
-            let rects = panel.descendants(ofClass: "cells")[0].descendants("rect")
-            #expect(rects.count == 9)
-            let size = try #require(rects[0].integer("width"))
-            let masked = rects.filter { $0.attributes["class"] == "masked" }
-                .map { [$0.integer("y")! / size, $0.integer("x")! / size] }
+            let drawn = try cells(of: panel)
+            #expect(drawn.count == 9)
+            let masked = drawn.filter { $0.element.attributes["class"] == "masked" }.map { [$0.row, $0.column] }
             #expect(masked == [[0, 1], [0, 2], [1, 2]])
             #expect(svg?.descendants("title").first?.text == "Scaled dot-product attention · causal")
         }
@@ -96,10 +94,9 @@ import Testing
             let (response, svg) = try await postSVG(client, "/v1/attention/local", body)
             #expect(response.status == .ok, "\(response.text)")
             let panel = try #require(svg?.descendants(ofClass: "panel").first)
-            let rects = panel.descendants(ofClass: "cells")[0].descendants("rect")
-            #expect(rects.count == 15)
-            let size = try #require(rects[0].integer("width"))
-            let masked = Set(rects.filter { $0.attributes["class"] == "masked" }.map { [$0.integer("y")! / size, $0.integer("x")! / size] })
+            let drawn = try cells(of: panel)
+            #expect(drawn.count == 15)
+            let masked = Set(drawn.filter { $0.element.attributes["class"] == "masked" }.map { [$0.row, $0.column] })
             let outside = Set((0..<3).flatMap { t in (0..<5).filter { abs($0 - t) > 1 }.map { [t, $0] } })
             #expect(masked == outside)
         }

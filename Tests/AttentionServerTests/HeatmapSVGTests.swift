@@ -13,16 +13,6 @@ import Testing
         return try #require(parseXML(text), "not well-formed XML:\n\(text)")
     }
 
-    /// The cells of each panel as (row, column, element), from their coordinates.
-    private func cells(of panel: ParsedElement) throws -> [(row: Int, column: Int, element: ParsedElement)] {
-        let rects = try #require(panel.descendants(ofClass: "cells").first).descendants("rect")
-        let size = try #require(rects.first?.integer("width"))
-        return try rects.map { rect in
-            #expect(rect.integer("width") == size && rect.integer("height") == size)
-            return (try #require(rect.integer("y")) / size, try #require(rect.integer("x")) / size, rect)
-        }
-    }
-
     @Test func onePanelHasOneCellPerWeightInRowMajorPlaces() throws {
         let svg = try render([2, 3], [0.1, 0.2, 0.7, 0.5, 0.5, 0])
         #expect(svg.name == "svg")

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Testing
 
 /// An element of a parsed XML document: enough of a DOM to check a heatmap.
 final class ParsedElement {
@@ -29,6 +30,17 @@ final class ParsedElement {
     }
 
     func integer(_ attribute: String) -> Int? { attributes[attribute].flatMap { Int($0) } }
+}
+
+/// The cells of a heatmap panel as (row, column, element), from their coordinates; every
+/// cell is expected square and of the same size.
+func cells(of panel: ParsedElement) throws -> [(row: Int, column: Int, element: ParsedElement)] {
+    let rects = try #require(panel.descendants(ofClass: "cells").first).descendants("rect")
+    let size = try #require(rects.first?.integer("width"))
+    return try rects.map { rect in
+        #expect(rect.integer("width") == size && rect.integer("height") == size)
+        return (try #require(rect.integer("y")) / size, try #require(rect.integer("x")) / size, rect)
+    }
 }
 
 /// Parses `text` with Foundation's XMLParser (libxml2 on Linux); nil when it is not well-formed XML.
