@@ -31,20 +31,11 @@ import Testing
     @Test func multiHeadWithRopeAlibiAndSoftcap() async throws {
         let x = R.matrix(5, 4, seed: 90)
         let wQ = R.matrix(4, 4, seed: 91), wK = R.matrix(4, 4, seed: 92), wV = R.matrix(4, 4, seed: 93)
-        let (q, k, v) = (R.matmul(x, wQ), R.matmul(x, wK), R.matmul(x, wV))
         let slopes = [0.5, 0.25], cap = 0.8
-        var output = R.Matrix(repeating: [], count: 5)
-        var average = R.Matrix(repeating: Array(repeating: 0, count: 5), count: 5)
-        for h in 0..<2 {
-            let (out, weights) = R.dotProduct(
-                R.rotate(R.columns(q, 2 * h, 2), base: 100), R.rotate(R.columns(k, 2 * h, 2), base: 100), R.columns(v, 2 * h, 2),
-                visible: { i, j in j <= i },
-                adjust: { i, j, score in cap * tanh(score / cap) - slopes[h] * Double(abs(i - j)) })
-            for i in 0..<5 {
-                output[i] += out[i]
-                for j in 0..<5 { average[i][j] += weights[i][j] / 2 }
-            }
-        }
+        let (output, average) = R.multiHead(
+            query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: nil,
+            transform: { R.rotate($0, base: 100) }, visible: { i, j in j <= i },
+            adjust: { h, i, j, score in cap * tanh(score / cap) - slopes[h] * Double(abs(i - j)) })
         let (expectedOutput, expectedWeights) = (output.flatMap { $0 }, average.flatMap { $0 })
         try await makeApplication().test(.router) { client in
             let response = try await post(client, "/v1/attention/multi-head", [

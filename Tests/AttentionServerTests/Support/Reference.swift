@@ -49,14 +49,20 @@ enum Reference {
     }
 
     /// Multi-head attention on one batch element; weights averaged over heads.
+    /// `transform` rewrites each head's projected queries and keys (RoPE); `visible` and
+    /// `adjust(head, i, j, score)` are ``dotProduct``'s, per head.
     static func multiHead(query: Matrix, key: Matrix, value: Matrix, heads: Int,
-                          wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix?) -> (Matrix, Matrix) {
+                          wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix?,
+                          transform: (Matrix) -> Matrix = { $0 },
+                          visible: (Int, Int) -> Bool = { _, _ in true },
+                          adjust: (Int, Int, Int, Double) -> Double = { _, _, _, score in score }) -> (Matrix, Matrix) {
         let q = matmul(query, wQ), k = matmul(key, wK), v = matmul(value, wV)
         let dK = q[0].count / heads, dV = v[0].count / heads
         var concatenated = Matrix(repeating: [], count: query.count)
         var average = Matrix(repeating: Array(repeating: 0, count: key.count), count: query.count)
         for h in 0..<heads {
-            let (out, weights) = dotProduct(columns(q, h * dK, dK), columns(k, h * dK, dK), columns(v, h * dV, dV))
+            let (out, weights) = dotProduct(transform(columns(q, h * dK, dK)), transform(columns(k, h * dK, dK)), columns(v, h * dV, dV),
+                                            visible: visible, adjust: { i, j, score in adjust(h, i, j, score) })
             for i in 0..<query.count {
                 concatenated[i] += out[i]
                 for j in 0..<key.count { average[i][j] += weights[i][j] / Double(heads) }
