@@ -25,12 +25,8 @@ import Testing
             #expect(next.status == .ok, "\(next.text)")
             // The departed client is counted as 499 once its handler has returned.
             let counted = #"attention_http_requests_total{route="/v1/attention",method="POST",status="499"} 1"#
-            var metrics = ""
-            for _ in 0..<250 where !metrics.contains(counted) {
-                metrics = try await client.execute(uri: "/metrics", method: .get).text
-                if !metrics.contains(counted) { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(metrics.contains(counted), "\(metrics)")
+            let totals = try await requestTotals(client, containing: counted, tries: 250, every: .milliseconds(20))
+            #expect(totals.contains(counted), "\(totals)")
         }
     }
 

@@ -73,12 +73,3 @@ import Testing
         }
     }
 }
-
-extension TestResponse {
-    /// The body, compressed with `algorithm`, as a JSON object.
-    func inflatedJSON(_ algorithm: CompressionAlgorithm) throws -> [String: Any] {
-        var body = body
-        let inflated = try body.decompress(with: algorithm)
-        return try JSONSerialization.jsonObject(with: Data(buffer: inflated)) as? [String: Any] ?? [:]
-    }
-}

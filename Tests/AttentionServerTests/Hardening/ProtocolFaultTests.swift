@@ -121,14 +121,9 @@ import Testing
                 connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n{\"query\": [[1")
                 connection.hangUp()
             }
-            var text = ""
-            for _ in 0..<500 where !text.contains(#"status="499"} 3"#) {
-                let metrics = try await client.execute(uri: "/metrics", method: .get).text
-                text = metrics.split(separator: "\n").filter { $0.hasPrefix("attention_http_requests_total") }.joined(separator: "\n")
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            #expect(text.contains(#"status="499"} 3"#), "\(text)")
-            #expect(!text.contains(#"status="500""#), "\(text)")
+            let totals = try await requestTotals(client, containing: #"status="499"} 3"#, tries: 500, every: .milliseconds(10))
+            #expect(totals.contains(#"status="499"} 3"#), "\(totals)")
+            #expect(!totals.contains(#"status="500""#), "\(totals)")
         }
     }
 

@@ -1,5 +1,6 @@
 import AttentionEngine
 import AttentionServer
+import CompressNIO
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -26,6 +27,13 @@ func jsonBody(_ object: Any) -> ByteBuffer {
 }
 
 extension TestResponse {
+    /// The body, compressed with `algorithm`, as a JSON object.
+    func inflatedJSON(_ algorithm: CompressionAlgorithm) throws -> [String: Any] {
+        var body = body
+        let inflated = try body.decompress(with: algorithm)
+        return try JSONSerialization.jsonObject(with: Data(buffer: inflated)) as? [String: Any] ?? [:]
+    }
+
     /// The body as a JSON object.
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed])) as? [String: Any] ?? [:]

@@ -1,5 +1,6 @@
 @testable import AttentionEngine
 import Foundation
+import HummingbirdTesting
 
 /// Checks `condition` up to `tries` times, sleeping `interval` after each miss, and returns
 /// as soon as it holds. A bound on waiting for what another thread does, not a timing: the
@@ -17,4 +18,18 @@ func waitUntil(tries: Int, every interval: Duration, _ condition: () async throw
 func occupyOnlyWorker(_ engine: AttentionEngine, until gate: DispatchSemaphore) throws -> Task<Void, any Error> {
     let admission = try engine.admit()
     return Task { _ = try await engine.pool.run(admission) { _ in gate.wait() } }
+}
+
+/// The `attention_http_requests_total` lines of `GET /metrics`, read again (up to `tries`
+/// times, `interval` apart) until they contain `expected`: a request is counted when its
+/// handler returns, which may be after its client has gone.
+func requestTotals(_ client: some TestClientProtocol, containing expected: String,
+                   tries: Int, every interval: Duration) async throws -> String {
+    var totals = ""
+    try await waitUntil(tries: tries, every: interval) {
+        totals = try await client.execute(uri: "/metrics", method: .get).text
+            .split(separator: "\n").filter { $0.hasPrefix("attention_http_requests_total") }.joined(separator: "\n")
+        return totals.contains(expected)
+    }
+    return totals
 }
