@@ -31,7 +31,7 @@ final class RawConnection {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    /// Reads until `marker` has arrived, the peer closes, or 10 s pass; returns what arrived.
+    /// Reads until `marker` has arrived, the peer closes, or 60 s pass without a byte; returns what arrived.
     func read(until marker: String) -> String {
         var received = ""
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -68,7 +68,7 @@ extension RawConnection {
 }
 
 extension RawConnection {
-    /// Everything the peer sends until it closes the connection (or 10 s pass without a byte).
+    /// Everything the peer sends until it closes the connection (or 60 s pass without a byte).
     func readToEnd() -> String {
         read(until: "\u{0}never-sent\u{0}")
     }
@@ -83,7 +83,7 @@ extension RawConnection {
 }
 
 extension RawConnection {
-    /// Reads and drops what arrives until the peer closes (true) or 10 s pass without a byte (false).
+    /// Reads and drops what arrives until the peer closes (true) or 60 s pass without a byte (false).
     func waitForClose() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
