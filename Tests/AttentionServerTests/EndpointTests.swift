@@ -55,8 +55,7 @@ import Testing
     }
 
     @Test func openAPIIsServedAndMatchesTheRepositoryFile() async throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../openapi.yaml")
-        let expected = try String(contentsOf: file, encoding: .utf8)
+        let expected = try repositoryFile("openapi.yaml")
         try await makeApplication().test(.router) { client in
             let response = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok)

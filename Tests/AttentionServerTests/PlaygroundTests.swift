@@ -8,11 +8,6 @@ import Testing
 @Suite struct PlaygroundTests {
     static let browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
-    private func repositoryFile(_ path: String) throws -> String {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../\(path)")
-        return try String(contentsOf: url, encoding: .utf8)
-    }
-
     @Test func browsersGetThePageUnderAStrictContentSecurityPolicy() async throws {
         let page = try repositoryFile("playground/index.html")
         try await makeApplication().test(.router) { client in
@@ -27,10 +22,10 @@ import Testing
     }
 
     @Test func thePageScriptAndStyleSheetMatchTheirFiles() async throws {
-        for (path, file, type) in [("/playground.js", "playground/playground.js", "text/javascript; charset=utf-8"),
-                                   ("/playground.css", "playground/playground.css", "text/css; charset=utf-8")] {
-            let expected = try repositoryFile(file)
-            try await makeApplication().test(.router) { client in
+        try await makeApplication().test(.router) { client in
+            for (path, file, type) in [("/playground.js", "playground/playground.js", "text/javascript; charset=utf-8"),
+                                       ("/playground.css", "playground/playground.css", "text/css; charset=utf-8")] {
+                let expected = try repositoryFile(file)
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == type)

@@ -9,8 +9,7 @@ struct FamilyFixture: @unchecked Sendable {  // immutable after loading
     let inputs: [String: [String: Any]], options: [String: Any], expected: [String: [String: Any]]
 
     static let all: [FamilyFixture] = {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../AttentionEngineTests/Fixtures/extended")
+        let folder = repositoryURL("Tests/AttentionEngineTests/Fixtures/extended")
         let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
         return files.filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }.flatMap { url -> [FamilyFixture] in
             let document = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
