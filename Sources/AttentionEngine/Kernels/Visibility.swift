@@ -50,6 +50,8 @@ struct Visibility: Sendable {
     let keyLengths: [Int]?
     let mask: Broadcast<Bool>?
     let bias: Broadcast<Float>?
+    /// The largest |bias| (0 without a bias), found by the finiteness check.
+    let biasMagnitude: Double
     /// ALiBi: query head h adds −alibiSlopes[h]·|i − j| to its scores.
     let alibiSlopes: [Float]?
     /// Queries that ignore the window (global tokens < L).
@@ -103,9 +105,10 @@ struct Visibility: Sendable {
             self.mask = nil
         }
         if let bias {
-            try Validate.finite(bias, "bias")
+            biasMagnitude = try Validate.finite(bias, "bias")
             self.bias = try Broadcast(bias.scalars, shape: bias.shape, field: "bias", target: target)
         } else {
+            biasMagnitude = 0
             self.bias = nil
         }
     }

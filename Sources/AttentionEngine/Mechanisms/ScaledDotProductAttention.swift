@@ -92,7 +92,7 @@ enum ScaledDotProduct {
         // RoPE rotates pairs: a component can grow by up to √2.
         let rotation = options.positions.rope == nil ? 1.0 : 2.0
         try Magnitude.check(Double(abs(scale)) * Double(keyDim) * queryMagnitude * keyMagnitude * rotation
-                            + Magnitude.of(options.bias) + options.positions.alibiBound(queryLength: queryLength, keyLength: keyLength),
+                            + visibility.biasMagnitude + options.positions.alibiBound(queryLength: queryLength, keyLength: keyLength),
                             "query", "a score")
         try Magnitude.check(Double(keyLength) * valueMagnitude, "value", "an attention sum")
 
