@@ -123,8 +123,8 @@ public final class AttentionEngine: Sendable {
             guard addTo.shape == [length, dim] else {
                 throw AttentionError.shape("add_to", "must have shape [\(length), \(dim)] (length, dim), got \(Shape.describe(addTo.shape))")
             }
-            try Validate.input(addTo, "add_to")
-            try Magnitude.check(Magnitude.of(addTo) + 1, "add_to", "a sum with the encoding")
+            let magnitude = try Validate.input(addTo, "add_to")
+            try Magnitude.check(magnitude + 1, "add_to", "a sum with the encoding")
         }
         _ = try PositionalEncoding.sinusoidal(length: 0, dim: dim, base: base)  // validates dim and base
         guard length >= 0, let count = Shape.elementCount([length, dim]), count <= Int(Int32.max) else {

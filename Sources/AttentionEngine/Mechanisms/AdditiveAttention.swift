@@ -89,15 +89,18 @@ enum Additive {
         try Validate.resultSize(Array(query.shape.dropLast()) + [key.shape[rank - 2]], "weights")
         try Validate.vector(input.v, "v", length: hidden)
         try Validate.vector(input.bias, "bias", length: hidden)
-        for (tensor, field) in [(query, "query"), (key, "key"), (input.value, "value"), (input.wQuery, "w_query"),
-                                (input.wKey, "w_key"), (input.v, "v"), (input.bias, "bias")] {
-            try Validate.input(tensor, field)
-        }
-        try Magnitude.check(Magnitude.ofProjection(input: Magnitude.of(query), weight: input.wQuery, bias: input.bias)
-                            + Magnitude.ofProjection(input: Magnitude.of(key), weight: input.wKey, bias: nil),
+        let queryMagnitude = try Validate.input(query, "query")
+        let keyMagnitude = try Validate.input(key, "key")
+        let valueMagnitude = try input.value == nil ? keyMagnitude : Validate.input(input.value, "value")
+        try Validate.input(input.wQuery, "w_query")
+        try Validate.input(input.wKey, "w_key")
+        let vMagnitude = try Validate.input(input.v, "v")
+        try Validate.input(input.bias, "bias")
+        try Magnitude.check(Magnitude.ofProjection(input: queryMagnitude, weight: input.wQuery, bias: input.bias)
+                            + Magnitude.ofProjection(input: keyMagnitude, weight: input.wKey, bias: nil),
                             "w_query", "a pre-activation s_i W_q + h_j W_k + b")
-        try Magnitude.check(Double(hidden) * Magnitude.of(input.v), "v", "a score")
-        try Magnitude.check(Double(key.shape[rank - 2]) * Magnitude.of(value), "value", "an attention sum")
+        try Magnitude.check(Double(hidden) * vMagnitude, "v", "a score")
+        try Magnitude.check(Double(key.shape[rank - 2]) * valueMagnitude, "value", "an attention sum")
 
         let batch = rank == 3 ? query.shape[0] : 1
         let queryLength = query.shape[rank - 2], keyLength = key.shape[rank - 2], valueDim = value.shape[rank - 1]

@@ -35,9 +35,9 @@ enum LuongGeneral {
     static func prepare(_ input: LuongGeneralInput, options: DotProductAttentionOptions) throws(AttentionError) -> Prepared {
         try Validate.rank(input.query, "query", in: 2...4, names: "[L, d_q], [B, L, d_q] or [B, H, L, d_q]")
         try Validate.matrix(input.wA, "w_a", rows: input.query.shape.last!, rowsName: "the query's features d_q")
-        try Validate.input(input.query, "query")
+        let queryMagnitude = try Validate.input(input.query, "query")
         try Validate.input(input.wA, "w_a")
-        let projectedBound = Magnitude.ofProjection(input: Magnitude.of(input.query), weight: input.wA, bias: nil)
+        let projectedBound = Magnitude.ofProjection(input: queryMagnitude, weight: input.wA, bias: nil)
         try Magnitude.check(projectedBound, "w_a", "a projected query")
         // Validate the attention on a stand-in query of the projected shape and magnitude.
         let projectedShape = Array(input.query.shape.dropLast()) + [input.wA.shape[1]]

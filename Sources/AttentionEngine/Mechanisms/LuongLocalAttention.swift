@@ -112,7 +112,8 @@ enum LuongLocal {
         try Validate.features(keyDim, "key", "d_k")
         try Validate.features(valueDim, "value", "d_v")
         try Validate.resultSize(Array(query.shape.dropLast()) + [sources], "weights")
-        for (tensor, field) in [(query, "query"), (key, "key"), (input.value, "value")] { try Validate.input(tensor, field) }
+        let queryBound = try Validate.input(query, "query"), keyBound = try Validate.input(key, "key")
+        let valueBound = try input.value == nil ? keyBound : Validate.input(input.value, "value")
 
         var isPredictive = false
         if case .predictive(let wP, let vP) = input.alignment {
@@ -129,7 +130,6 @@ enum LuongLocal {
 
         let score: AttentionCore.Score
         let scoreDim: Int
-        let queryBound = Magnitude.of(query), keyBound = Magnitude.of(key)
         switch input.score {
         case .dot:
             guard queryDim == keyDim else {
@@ -153,14 +153,14 @@ enum LuongLocal {
             try Validate.matrix(wA, "w_a", rows: queryDim + keyDim, rowsName: "d_q + d_k")
             try Validate.features(wA.shape[1], "w_a", "h")
             try Validate.vector(vA, "v_a", length: wA.shape[1])
-            try Validate.input(wA, "w_a")
-            try Validate.input(vA, "v_a")
-            try Magnitude.check(Double(queryDim + keyDim) * max(queryBound, keyBound) * Magnitude.of(wA), "w_a", "a pre-activation")
-            try Magnitude.check(Double(wA.shape[1]) * Magnitude.of(vA), "v_a", "a score")
+            let wAMagnitude = try Validate.input(wA, "w_a")
+            let vAMagnitude = try Validate.input(vA, "v_a")
+            try Magnitude.check(Double(queryDim + keyDim) * max(queryBound, keyBound) * wAMagnitude, "w_a", "a pre-activation")
+            try Magnitude.check(Double(wA.shape[1]) * vAMagnitude, "v_a", "a score")
             score = .additive(v: vA.scalars)
             scoreDim = wA.shape[1]
         }
-        try Magnitude.check(Double(sources) * Magnitude.of(value), "value", "an attention sum")
+        try Magnitude.check(Double(sources) * valueBound, "value", "an attention sum")
 
         var masking = options.masking
         if !isPredictive {

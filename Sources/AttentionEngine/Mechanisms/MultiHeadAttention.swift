@@ -172,16 +172,20 @@ enum MultiHead {
         if let wO = p.wO { try Validate.vector(p.bO, "b_o", length: wO.shape[1]) } else if p.bO != nil {
             throw .invalid("b_o", "needs w_o: without an output projection there is no output bias")
         }
-        for (tensor, field) in [(query, "query"), (input.key, "key"), (input.value, "value"), (p.wQ, "w_q"), (p.wK, "w_k"),
-                                (p.wV, "w_v"), (p.wO, "w_o"), (p.bQ, "b_q"), (p.bK, "b_k"), (p.bV, "b_v"), (p.bO, "b_o")] {
+        // Largest |x| of the query, key and value, with the same fallbacks as the tensors.
+        let queryMagnitude = try Validate.input(query, "query")
+        let keyMagnitude = try input.key == nil ? queryMagnitude : Validate.input(input.key, "key")
+        let valueMagnitude = try input.value == nil ? keyMagnitude : Validate.input(input.value, "value")
+        for (tensor, field) in [(p.wQ, "w_q"), (p.wK, "w_k"), (p.wV, "w_v"), (p.wO, "w_o"),
+                                (p.bQ, "b_q"), (p.bK, "b_k"), (p.bV, "b_v"), (p.bO, "b_o")] {
             try Validate.input(tensor, field)
         }
         let scale = try Validate.scale(options.scale, default: keyDim > 0 ? 1 / Float(keyDim).squareRoot() : 1)
 
         // Bounds: projections, scores, attention sums, output projection.
-        let qBound = Magnitude.ofProjection(input: Magnitude.of(query), weight: p.wQ, bias: p.bQ)
-        let kBound = Magnitude.ofProjection(input: Magnitude.of(key), weight: p.wK, bias: p.bK)
-        let vBound = Magnitude.ofProjection(input: Magnitude.of(value), weight: p.wV, bias: p.bV)
+        let qBound = Magnitude.ofProjection(input: queryMagnitude, weight: p.wQ, bias: p.bQ)
+        let kBound = Magnitude.ofProjection(input: keyMagnitude, weight: p.wK, bias: p.bK)
+        let vBound = Magnitude.ofProjection(input: valueMagnitude, weight: p.wV, bias: p.bV)
         try Magnitude.check(qBound, "w_q", "a projected query")
         try Magnitude.check(kBound, "w_k", "a projected key")
         try Magnitude.check(vBound * Double(keyLength), "w_v", "an attention sum of projected values")
