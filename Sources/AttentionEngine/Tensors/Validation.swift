@@ -6,8 +6,8 @@ enum Validate {
     /// Returns the largest |x| (the same pass finds both).
     @discardableResult
     static func finite(_ tensor: Tensor, _ field: String) throws(AttentionError) -> Double {
-        let bits = Magnitude.bits(tensor)
-        guard bits >= Magnitude.nonFiniteBits else { return Double(Float(bitPattern: bits)) }
+        let magnitude = Magnitude.of(tensor)
+        guard magnitude == .infinity else { return magnitude }
         // Rare: find which element, for the error message.
         guard let flat = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { return .infinity }
         let index = Shape.index(ofFlat: flat, in: tensor.shape)
