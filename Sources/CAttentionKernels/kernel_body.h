@@ -15,12 +15,11 @@ typedef int vi __attribute__((ext_vector_type(LANES)));
 INLINE vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 INLINE vf splat(float x) { return (vf)x; }
-// As selects, not __builtin_elementwise_max/min: those keep IEEE maxNum's NaN rule, which costs
-// a compare and a blend beside every max. Scores are never NaN (inputs are checked finite), and
-// `a > b ? a : b` is exactly one MAXPS/MINPS.
-INLINE vf vselect(vi condition, vf a, vf b) { return (vf)(((vi)a & condition) | ((vi)b & ~condition)); }
-INLINE vf vmax(vf a, vf b) { return vselect(a > b, a, b); }
-INLINE vf vmin(vf a, vf b) { return vselect(a < b, a, b); }
+// Lane-wise selects, not __builtin_elementwise_max/min: those keep IEEE maxNum's NaN rule, which
+// costs a compare and a blend beside every max. Scores are never NaN (inputs are checked finite),
+// and `a > b ? a : b` is exactly one MAXPS/MINPS.
+INLINE vf vmax(vf a, vf b) { return a > b ? a : b; }
+INLINE vf vmin(vf a, vf b) { return a < b ? a : b; }
 
 // Horizontal max and sum by folding halves: log2(LANES) dependent steps, where a scalar
 // chain (the loop, or __builtin_reduce_max, which keeps NaN order) takes LANES − 1. They run
@@ -72,7 +71,7 @@ INLINE vf vtanh(vf x) {
     vf e = vexp(2.0f * vmin(vmax(x, splat(-9.0f)), splat(9.0f)));
     vf large = (e - 1.0f) / (e + 1.0f);
     vi use_small = ax < splat(0.55f);
-    return vselect(use_small, small, large);
+    return use_small ? small : large;
 }
 
 // Loads up to LANES floats, padding with `fill`.
