@@ -55,8 +55,7 @@ extension AttentionCore {
     func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
         -> (union: Range<Int>, common: Range<Int>) {
         var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
-        let skipping = skippingGlobalRows && !visibility.globalQueries.isEmpty  // no hashing per row when none
-        for query in queries where !(skipping && visibility.globalQueries.contains(query)) {
+        for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
             let range = visibility.keyRange(batch: b, query: query)
             low = min(low, range.lowerBound)
             high = max(high, range.upperBound)
@@ -71,8 +70,7 @@ extension AttentionCore {
     /// rows between them that do not are masked.
     private func rowsSeeing(_ keys: Range<Int>, _ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> Range<Int> {
         var first = queries.count, end = 0
-        let skipping = skippingGlobalRows && !visibility.globalQueries.isEmpty
-        for row in 0..<queries.count where !(skipping && visibility.globalQueries.contains(queries.lowerBound + row)) {
+        for row in 0..<queries.count where !(skippingGlobalRows && visibility.globalQueries.contains(queries.lowerBound + row)) {
             let range = visibility.keyRange(batch: b, query: queries.lowerBound + row)
             if range.lowerBound < keys.upperBound && range.upperBound > keys.lowerBound {
                 first = min(first, row)

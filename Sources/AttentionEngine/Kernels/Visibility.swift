@@ -122,7 +122,7 @@ struct Visibility: Sendable {
     func keyRange(batch: Int, query: Int) -> Range<Int> {
         var low = 0, high = keyLength
         if let causalOffset { high = min(high, query + causalOffset + 1) }
-        if let window, globalQueries.isEmpty || !globalQueries.contains(query) {
+        if let window, !globalQueries.contains(query) {
             low = max(low, query - window.left)
             high = min(high, query + window.right + 1)
         }
