@@ -190,12 +190,12 @@ public final class AttentionEngine: Sendable {
         return Computed(result: try outcome.value.get(), timing: outcome.timing)
     }
 
-    /// Runs `work`, of about `multiplyAdds` (nil: unknown), in the place `admission` reserved or a new one.
-    private func run(_ admission: Admission?, multiplyAdds: Double? = nil,
+    /// Runs `work`, of about `multiplyAdds` (infinite when unknown: never inline), in the place
+    /// `admission` reserved or a new one.
+    private func run(_ admission: Admission?, multiplyAdds: Double = .infinity,
                      _ work: @escaping @Sendable (ParallelContext) -> AttentionResult) async throws -> Computed {
         let ticket = try admission ?? pool.admit()
-        let small = multiplyAdds.map { $0 < inlineMultiplyAdds } ?? false
-        let outcome = try await pool.run(ticket, inlineWhenIdle: small, work)
+        let outcome = try await pool.run(ticket, inlineWhenIdle: multiplyAdds < inlineMultiplyAdds, work)
         return Computed(result: outcome.value, timing: outcome.timing)
     }
 }
