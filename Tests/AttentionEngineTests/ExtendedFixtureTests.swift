@@ -50,7 +50,7 @@ import Testing
             for returnWeights in [true, false] {
                 let options = DotProductAttentionOptions(scale: (fixture.options["scale"] as? Double).map(Float.init),
                                                          masking: try fixture.masking(),
-                                                         bias: try FixtureCase.tensor(fixture.options["bias"], field: "bias"),
+                                                         bias: try fixture.optionTensor("bias"),
                                                          returnWeights: returnWeights, positions: fixture.positionTerms)
                 let result = try await engine.scaledDotProduct(query: try fixture.required("query"), key: try fixture.required("key"),
                                                                value: try fixture.required("value"), options: options)
