@@ -2,7 +2,8 @@ import Testing
 @testable import AttentionEngine
 
 /// The streaming path's tile plan: every (query, key) pair a query may see is scored exactly
-/// once, unmasked tiles hold only visible pairs, and no tile is wider than `keyBlock`.
+/// once, unmasked tiles hold only visible pairs, no tile is wider than `keyBlock`, and each strip
+/// tile names the columns of its keys among the block's edge keys.
 @Suite struct ScoreTileTests {
     static let cases: [(L: Int, S: Int, masking: Masking)] = [
         (1024, 1024, Masking(causal: .topLeft)),
@@ -26,8 +27,18 @@ import Testing
             for blockStart in stride(from: 0, to: L, by: AttentionCore.queryBlock) {
                 let queries = blockStart..<min(blockStart + AttentionCore.queryBlock, L)
                 var covered = [[Int]](repeating: [Int](repeating: 0, count: S), count: queries.count)
-                for tile in core.scoreTiles(b, queries, skippingGlobalRows: true) {
+                let plan = core.scoreTiles(b, queries, skippingGlobalRows: true)
+                let edgeKeys = plan.edges.flatMap { Array($0) }  // column → key
+                #expect(plan.edgeKeyCount == edgeKeys.count && plan.edgeKeyCount <= 2 * (queries.count + AttentionCore.keyAlignment))
+                for tile in plan.tiles {
                     #expect(tile.keys.count <= AttentionCore.keyBlock && !tile.keys.isEmpty && !tile.rows.isEmpty)
+                    if let column = tile.edgeColumn {
+                        #expect(column + tile.keys.count <= edgeKeys.count
+                                && Array(edgeKeys[column..<column + tile.keys.count]) == Array(tile.keys),
+                                "tile \(tile) at column \(column) of edges \(plan.edges)")
+                    } else {
+                        #expect(tile.rows == 0..<queries.count, "a tile of shared keys covers the whole block: \(tile)")
+                    }
                     for row in tile.rows {
                         let query = queries.lowerBound + row
                         let visible = core.visibility.keyRange(batch: b, query: query)
@@ -55,7 +66,7 @@ import Testing
         let core = try plainCore(batches: 1, L: 1024, S: 1024, masking: Masking(causal: .topLeft))
         for blockStart in stride(from: 0, to: 1024, by: AttentionCore.queryBlock) {
             let queries = blockStart..<blockStart + AttentionCore.queryBlock
-            let tiles = core.scoreTiles(0, queries, skippingGlobalRows: true)
+            let tiles = core.scoreTiles(0, queries, skippingGlobalRows: true).tiles
             for row in 0..<queries.count {
                 let masked = tiles.filter { $0.masked && $0.rows.contains(row) }
                 #expect(masked.count == 1, "query \(blockStart + row) is in \(masked.count) masked tiles")

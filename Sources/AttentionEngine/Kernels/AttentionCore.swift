@@ -150,20 +150,35 @@ struct AttentionCore: Sendable {
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
         let ldo = outputLayout.rowStride
+        let plan = scoreTiles(b, queries, skippingGlobalRows: skippingGlobalRows)
+        let edgeKeys = plan.edgeKeyCount
 
-        withScratch(3 * rows + rows * Self.keyBlock) { scratch in
+        withScratch(3 * rows + rows * Self.keyBlock + keyDim * edgeKeys) { scratch in
             let rowMax = scratch, rowSum = scratch + rows, factors = scratch + 2 * rows
-            let scores = scratch + 3 * rows
+            let scores = scratch + 3 * rows, transposedEdges = scores + rows * Self.keyBlock
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
             for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
+            // The strip tiles take Q·(Kᵀ) with the edge keys transposed once per block ([keyDim, edgeKeys]):
+            // OpenBLAS runs such small row-major products A·B with its unpacked "small matrix" kernels,
+            // about twice as fast at these sizes as A·Bᵀ, for which it packs both operands on every call.
+            var edgeStart = 0
+            for edge in plan.edges {
+                transpose(rows: edge.count, columns: keyDim, k + edge.lowerBound * keyLayout.rowStride, lda: keyLayout.rowStride,
+                          into: transposedEdges + edgeStart, ldb: edgeKeys)
+                edgeStart += edge.count
+            }
 
-            for tile in scoreTiles(b, queries, skippingGlobalRows: skippingGlobalRows) {
+            for tile in plan.tiles {
                 let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
-                sgemm(m: count, n: width, k: keyDim, alpha: scale,
-                      q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
-                      k + tile.keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
-                      scores, ldc: width)
+                if let column = tile.edgeColumn {
+                    sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
+                          transposedEdges + column, ldb: edgeKeys, scores, ldc: width)
+                } else {
+                    sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
+                          k + tile.keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
+                          scores, ldc: width)
+                }
                 if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
                 if tile.masked {
                     for row in tile.rows {

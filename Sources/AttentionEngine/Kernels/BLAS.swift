@@ -23,6 +23,15 @@ func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1,
                 a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
+/// `B = Aᵀ` for a row-major `A` of `rows`×`columns` (OpenBLAS's out-of-place `somatcopy`, an
+/// extension of CBLAS): `B` is `columns`×`rows`.
+@inline(__always)
+func transpose(rows: Int, columns: Int, _ a: UnsafePointer<Float>, lda: Int,
+               into b: UnsafeMutablePointer<Float>, ldb: Int) {
+    guard rows > 0, columns > 0 else { return }
+    cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(columns), 1, a, blasint(lda), b, blasint(ldb))
+}
+
 /// `y = x · W + b` for `rows` rows of `x` ([rows, in]), `W` [in, out], `b` [out] or nil,
 /// split over the pool in blocks of rows.
 func project(_ x: [Float], rows: Int, _ weight: Tensor, bias: Tensor?, on context: ParallelContext) -> [Float] {

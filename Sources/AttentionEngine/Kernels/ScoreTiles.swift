@@ -7,6 +7,19 @@ struct ScoreTile: Equatable, Sendable {
     /// Whether the rows' intervals, mask or bias must be applied; false when every row sees
     /// every key of the tile unaltered.
     let masked: Bool
+    /// For a strip tile on an edge: the column of its first key in the block's edge keys laid
+    /// side by side (`TilePlan.edges`, in order). Nil for a full-height tile of shared keys.
+    var edgeColumn: Int? = nil
+}
+
+/// A block's tiles, and the edge key ranges (at most two: below and above the shared keys)
+/// that its strip tiles lie in.
+struct TilePlan: Sendable {
+    let tiles: [ScoreTile]
+    let edges: [Range<Int>]
+    /// The edges' keys together: with intervals that move with the query (causal, windows) each
+    /// edge is at most a block's rows wide, plus the alignment.
+    var edgeKeyCount: Int { edges.reduce(0) { $0 + $1.count } }
 }
 
 extension AttentionCore {
@@ -26,7 +39,7 @@ extension AttentionCore {
     ///
     /// - Parameter skippingGlobalRows: plan for the block's local rows only (its global rows are
     ///   computed again, alone, afterwards).
-    func scoreTiles(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> [ScoreTile] {
+    func scoreTiles(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool) -> TilePlan {
         let (union, common) = keyBounds(b, queries, skippingGlobalRows: skippingGlobalRows)
         // Shrink the shared span to aligned ends where an edge meets it; the edges absorb the rest.
         let low = common.lowerBound == union.lowerBound ? common.lowerBound : Self.alignedUp(common.lowerBound)
@@ -35,19 +48,23 @@ extension AttentionCore {
 
         let masked = visibility.hasElementwiseTerms
         var tiles = Self.evenTiles(shared).map { ScoreTile(rows: 0..<queries.count, keys: $0, masked: masked) }
-        let edges = shared.isEmpty ? [union] : [union.lowerBound..<shared.lowerBound, shared.upperBound..<union.upperBound]
+        let edges = (shared.isEmpty ? [union] : [union.lowerBound..<shared.lowerBound, shared.upperBound..<union.upperBound])
+            .filter { !$0.isEmpty }
         for stripStart in stride(from: 0, to: queries.count, by: Self.edgeStripRows) {
             let strip = queries.lowerBound + stripStart..<min(queries.lowerBound + stripStart + Self.edgeStripRows, queries.upperBound)
             let seen = keyBounds(b, strip, skippingGlobalRows: skippingGlobalRows).union
-            for edge in edges where !edge.isEmpty {
+            var edgeStart = 0  // the edge's first column
+            for edge in edges {
                 for keys in Self.evenTiles(edge.clamped(to: seen)) {
                     let rows = rowsSeeing(keys, b, strip, skippingGlobalRows: skippingGlobalRows)
                     guard !rows.isEmpty else { continue }
-                    tiles.append(ScoreTile(rows: rows.lowerBound + stripStart..<rows.upperBound + stripStart, keys: keys, masked: true))
+                    tiles.append(ScoreTile(rows: rows.lowerBound + stripStart..<rows.upperBound + stripStart, keys: keys,
+                                           masked: true, edgeColumn: edgeStart + keys.lowerBound - edge.lowerBound))
                 }
+                edgeStart += edge.count
             }
         }
-        return tiles
+        return TilePlan(tiles: tiles, edges: edges)
     }
 
     /// The keys some query of the block sees (union of the row intervals) and the keys every
