@@ -17,8 +17,9 @@ struct ScoreTile: Equatable, Sendable {
 struct TilePlan: Sendable {
     let tiles: [ScoreTile]
     let edges: [Range<Int>]
-    /// The edges' keys together: with intervals that move with the query (causal, windows) each
-    /// edge is at most a block's rows wide, plus the alignment.
+    /// The edges' keys together. With intervals that move with the query (causal, windows) this
+    /// is at most 2 × (the block's rows + `keyAlignment`): the scratch a block's transposed edge
+    /// keys take stays small whatever the sequence length.
     var edgeKeyCount: Int { edges.reduce(0) { $0 + $1.count } }
 }
 
