@@ -161,7 +161,8 @@ struct AttentionCore: Sendable {
             for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
             // The strip tiles take Q·(Kᵀ) with the edge keys transposed once per block ([keyDim, edgeKeys]):
             // OpenBLAS runs such small row-major products A·B with its unpacked "small matrix" kernels,
-            // about twice as fast at these sizes as A·Bᵀ, for which it packs both operands on every call.
+            // about twice as fast at these sizes as A·Bᵀ, whose operands it packs on every call at all
+            // but the smallest sizes.
             var edgeStart = 0
             for edge in plan.edges {
                 transpose(rows: edge.count, columns: keyDim, k + edge.lowerBound * keyLayout.rowStride, lda: keyLayout.rowStride,
