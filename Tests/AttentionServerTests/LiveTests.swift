@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import ServiceLifecycle
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Behaviour only a real socket shows: `Expect: 100-continue`, and draining on shutdown.
@@ -46,11 +46,11 @@ import Testing
 
     @Test func shutdownTurnsReadinessFirstThenFinishesInFlightWorkThenExits() async throws {
         let readiness = Readiness()
-        let port = Mutex<Int?>(nil)
+        let port = NIOLockedValueBox<Int?>(nil)  // a lock ThreadSanitizer sees (see ConnectionWatch)
         // One worker, kept busy, so that a request is still queued when shutdown begins.
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 4))
         let gate = DispatchSemaphore(value: 0)
-        let app = makeApplication(engine: engine, readiness: readiness, onServerRunning: { bound in port.withLock { $0 = bound } })
+        let app = makeApplication(engine: engine, readiness: readiness, onServerRunning: { bound in port.withLockedValue { $0 = bound } })
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let group = ServiceGroup(configuration: .init(
@@ -59,7 +59,7 @@ import Testing
             tasks.addTask { try await group.run() }
             var bound: Int?
             try await waitUntil(tries: 200, every: .milliseconds(10)) {
-                bound = port.withLock { $0 }
+                bound = port.withLockedValue { $0 }
                 return bound != nil
             }
             let livePort = try #require(bound)

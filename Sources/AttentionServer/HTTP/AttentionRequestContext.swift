@@ -1,6 +1,6 @@
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// The request context of every route: Hummingbird's core storage plus what the
 /// handlers report back to the logging middleware.
@@ -25,11 +25,11 @@ public struct AttentionRequestContext: RequestContext {
 /// Written by a handler, read by the middleware once the response exists. A reference,
 /// because the context reaches the handler by value.
 final class RequestTimings: Sendable {
-    private let values = Mutex<(queue: Duration, compute: Duration)?>(nil)
+    private let values = NIOLockedValueBox<(queue: Duration, compute: Duration)?>(nil)  // seen by ThreadSanitizer (see ConnectionWatch)
 
     func record(queue: Duration, compute: Duration) {
-        values.withLock { $0 = (queue, compute) }
+        values.withLockedValue { $0 = (queue, compute) }
     }
 
-    var recorded: (queue: Duration, compute: Duration)? { values.withLock { $0 } }
+    var recorded: (queue: Duration, compute: Duration)? { values.withLockedValue { $0 } }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs a request's work under its deadline and its client's presence: when the deadline
 /// passes or the client leaves first, the work's task is cancelled (which cancels its
@@ -68,28 +68,29 @@ enum RequestScope {
             nonisolated(unsafe) var task: UnsafeCurrentTask?
             var reason: Reason?
         }
-        private let state = Mutex(State())
+        // Locks here and below are pthread mutexes, which ThreadSanitizer sees (see ConnectionWatch).
+        private let state = NIOLockedValueBox(State())
 
         func attach(_ task: UnsafeCurrentTask?) {
-            state.withLock { state in
+            state.withLockedValue { state in
                 state.task = task
                 if state.reason != nil { task?.cancel() }
             }
         }
 
         func detach() {
-            state.withLock { $0.task = nil }
+            state.withLockedValue { $0.task = nil }
         }
 
         func cancel(_ reason: Reason) {
-            state.withLock { state in
+            state.withLockedValue { state in
                 guard state.reason == nil else { return }
                 state.reason = reason
                 state.task?.cancel()
             }
         }
 
-        var reason: Reason? { state.withLock { $0.reason } }
+        var reason: Reason? { state.withLockedValue { $0.reason } }
     }
 }
 
@@ -98,7 +99,7 @@ enum RequestScope {
 private final class DeadlineSweeper: Sendable {
     static let shared = DeadlineSweeper()
     private static let period = Duration.milliseconds(5)
-    private let entries = Mutex<[ObjectIdentifier: (deadline: ContinuousClock.Instant, scope: RequestScope.Canceller)]>([:])
+    private let entries = NIOLockedValueBox<[ObjectIdentifier: (deadline: ContinuousClock.Instant, scope: RequestScope.Canceller)]>([:])
 
     private init() {
         let thread = Thread { [unowned self] in
@@ -112,16 +113,16 @@ private final class DeadlineSweeper: Sendable {
     }
 
     func add(_ scope: RequestScope.Canceller, deadline: ContinuousClock.Instant) {
-        entries.withLock { $0[ObjectIdentifier(scope)] = (deadline, scope) }
+        entries.withLockedValue { $0[ObjectIdentifier(scope)] = (deadline, scope) }
     }
 
     func remove(_ scope: RequestScope.Canceller) {
-        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(scope)) }
+        _ = entries.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(scope)) }
     }
 
     private func sweep() {
         let now = ContinuousClock.now
-        let expired = entries.withLock { entries -> [RequestScope.Canceller] in
+        let expired = entries.withLockedValue { entries -> [RequestScope.Canceller] in
             guard entries.values.contains(where: { $0.deadline <= now }) else { return [] }
             let expired = entries.filter { $0.value.deadline <= now }
             for key in expired.keys { entries.removeValue(forKey: key) }
