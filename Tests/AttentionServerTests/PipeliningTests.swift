@@ -1,4 +1,4 @@
-@testable import AttentionEngine
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
