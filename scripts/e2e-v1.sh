@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Fuzzing examples per operation: 200 runs 6,711 test cases over the 23 operations in about
+# 4.6 minutes (BENCHMARKS.md, "schemathesis volume").
 SCHEMATHESIS_EXAMPLES=${SCHEMATHESIS_EXAMPLES:-200}
 
 need() { python3 -c "import $1" 2>/dev/null || pip install -q "$2"; }

@@ -56,11 +56,9 @@ public func buildApplication(
                  connections: connections, codec: CodecPool(threads: codec))
         .addRoutes(to: router)
 
-    let maxBodyBytes = configuration.maxBodyBytes
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [
             ConnectionPolicyHandler(readiness: readiness),
-            ExpectContinueHandler(maxBodyBytes: maxBodyBytes),
             ConnectionWatchHandler(registry: connections),
         ],
         // Hummingbird's idle timer counts from the last request part or response; a head

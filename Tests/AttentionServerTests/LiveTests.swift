@@ -8,33 +8,9 @@ import Logging
 import NIOConcurrencyHelpers
 import Testing
 
-/// Behaviour only a real socket shows: `Expect: 100-continue`, and draining on shutdown.
+/// Behaviour only a real socket shows: keep-alive and draining on shutdown (`Expect:
+/// 100-continue` has ``ExpectContinueTests``).
 @Suite struct LiveTests {
-    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
-        try await makeApplication().test(.live) { client in
-            let connection = try RawConnection(port: client.port!)
-            let body = SmallProblem.v1Text
-            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" +
-                            "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
-            let interim = await blocking { connection.read(until: "\r\n\r\n") }
-            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
-            connection.send(body)
-            let final = await blocking { connection.read(until: "]]}") }
-            #expect(final.hasPrefix("HTTP/1.1 200 OK"), "\(final)")
-        }
-    }
-
-    @Test func expectContinueOverTheLimitGets413WithoutTheBody() async throws {
-        try await makeApplication({ $0.maxBodyBytes = 16 }).test(.live) { client in
-            let connection = try RawConnection(port: client.port!)
-            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n")
-            let response = await blocking { connection.read(until: "}") }
-            #expect(response.hasPrefix("HTTP/1.1 413"), "\(response)")
-            #expect(response.contains("--max-body-bytes"))
-            #expect(await blocking { connection.isClosedByPeer() })
-        }
-    }
-
     @Test func keepAliveServesManyRequestsOnOneConnection() async throws {
         try await makeApplication().test(.live) { client in
             for _ in 0..<3 {

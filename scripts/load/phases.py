@@ -255,7 +255,11 @@ async def drain(port, pid, mix, long_job, workers, connections, grace):
     signalled = time.perf_counter()
 
     probe = await Connection.open(port)
-    while (await probe.request("GET", "/ready")).status != 503:
+    while (response := await probe.request("GET", "/ready")).status != 503:
+        # A 200 written just after draining began carries Connection: close.
+        if Connection.closes(response):
+            await probe.close()
+            probe = await Connection.open(port)
         await asyncio.sleep(0.01)
     not_ready = time.perf_counter() - signalled
     await probe.close()

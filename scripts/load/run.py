@@ -67,10 +67,9 @@ async def main():
     parser.add_argument("--max-body-bytes", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=120, help="length of the load phase")
     parser.add_argument("--connections", type=int, default=16)
-    # The target is 50 ms; the bound asserted is looser because the CI machine (2
-    # cores) is shared with the load generator and, here, with other builds. The measured
-    # p99 is printed and recorded in BENCHMARKS.md.
-    parser.add_argument("--probe-p99-ms", type=float, default=250)
+    # The target: a pod must not be killed for being busy (see BENCHMARKS.md for
+    # the runs on a shared 2-core machine).
+    parser.add_argument("--probe-p99-ms", type=float, default=50)
     parser.add_argument("--grace", type=float, default=30, help="seconds the server may take to exit after SIGTERM")
     args = parser.parse_args()
     port, pid = args.port, args.pid
@@ -111,6 +110,10 @@ async def main():
     print(f"     probes: {len(health)} /health and {len(ready)} /ready; the pool was full at {full:.0%} of them")
     print(f"     /health p50 {ms(statistics.median(health))} ms, p99 {ms(percentile(health, 0.99))} ms, "
           f"max {ms(max(health))} ms; /ready p50 {ms(statistics.median(ready))} ms, p99 {ms(percentile(ready, 0.99))} ms")
+    late = samples["wake_late"]
+    print(f"     the probe process's own sleeps ended late by p50 {ms(statistics.median(late))} ms, "
+          f"p99 {ms(percentile(late, 0.99))} ms, max {ms(max(late))} ms "
+          f"({'at nice -10' if samples['raised_priority'] else 'at normal priority: not root'})")
     require(probe_statuses == {200}, f"every probe answered 200 (statuses: {sorted(probe_statuses)})")
     require(percentile(health, 0.99) * 1000 <= args.probe_p99_ms and percentile(ready, 0.99) * 1000 <= args.probe_p99_ms,
             f"/health and /ready p99 within {args.probe_p99_ms:.0f} ms while saturated")

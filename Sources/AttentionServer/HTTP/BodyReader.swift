@@ -12,14 +12,16 @@ enum BodyReader {
     }
 
     /// Fails early on a declared `Content-Length` over the limit, before any byte is read;
-    /// otherwise reads chunk by chunk and fails when the running total passes it.
+    /// otherwise answers `Expect: 100-continue` on `channel` (see ``ContinueExpectation``),
+    /// then reads chunk by chunk and fails when the running total passes the limit.
     ///
     /// A client that hangs up mid-body ends the body with SwiftNIO's parser error for an
     /// early end of stream: that is ``RequestScope/ClientGone`` (logged 499), not a
     /// failure of the server. Any other parser error here is broken chunked framing: 400.
-    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    static func collect(_ request: Request, channel: any Channel, limit: Int) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
+        ContinueExpectation.answer(request, on: channel)
         var buffer = ByteBuffer()
         buffer.reserveCapacity(declared ?? 0)
         do {

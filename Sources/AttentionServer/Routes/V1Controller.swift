@@ -48,7 +48,7 @@ struct V1Controller {
             deadline: arrived + configuration.requestTimeout,
             connection: connections.watch(for: context.channel)
         ) {
-            let received = try await BodyReader.collect(request, limit: limits.body)
+            let received = try await BodyReader.collect(request, channel: context.channel, limit: limits.body)
             // A compressed body may inflate to the limit: price it so, which sends it off the event loop.
             let cost = coding == .identity ? received.readableBytes : limits.body
             let (job, heatmap) = try await codec.run(bytes: cost) {

@@ -84,7 +84,7 @@ struct V2Controller {
             deadline: arrived + configuration.requestTimeout,
             connection: connections.watch(for: context.channel)
         ) {
-            let received = try await BodyReader.collect(request, limit: limit)
+            let received = try await BodyReader.collect(request, channel: context.channel, limit: limit)
             let plan = try await codec.run(bytes: InferenceRequest.parsingCost(of: received, headerLength: headerLength)) {
                 let body = try coding.decode(received, limit: limit)
                 return try InferencePlan(InferenceRequest.parse(body, headerLength: headerLength), model: model, budget: budget)

@@ -93,3 +93,51 @@ extension RawConnection {
         }
     }
 }
+
+/// One HTTP/1.1 response as it came off the wire.
+struct RawResponse {
+    var status: Int
+    /// Header names lowercased.
+    var headers: [String: String]
+    var body: String
+}
+
+extension RawConnection {
+    /// Reads until `count` final responses (interim 1xx ones are returned too, in order)
+    /// have arrived in full by their `Content-Length`, or the peer closes, or 60 s pass
+    /// without a byte; returns those that arrived whole.
+    func readResponses(_ count: Int) -> [RawResponse] {
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let responses = Self.parse(received)
+            if responses.filter({ $0.status >= 200 }).count >= count { return responses }
+            let read = recv(fd, &buffer, buffer.count, 0)
+            guard read > 0 else { return responses }
+            received += buffer[0..<read]
+        }
+    }
+
+    /// The complete responses at the start of `bytes`.
+    private static func parse(_ bytes: [UInt8]) -> [RawResponse] {
+        var responses = [RawResponse]()
+        var rest = bytes[...]
+        let separator = Array("\r\n\r\n".utf8)
+        while let end = rest.firstRange(of: separator) {
+            let lines = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+            let status = lines[0].split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            var headers = [String: String]()
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = status >= 200 ? Int(headers["content-length"] ?? "0") ?? 0 : 0
+            guard rest.distance(from: end.upperBound, to: rest.endIndex) >= length else { break }
+            let bodyEnd = rest.index(end.upperBound, offsetBy: length)
+            responses.append(RawResponse(status: status, headers: headers,
+                                         body: String(decoding: rest[end.upperBound..<bodyEnd], as: UTF8.self)))
+            rest = rest[bodyEnd...]
+        }
+        return responses
+    }
+}
