@@ -10,6 +10,7 @@
 #   scripts/bench-http.sh            # 3 rounds of 10 s per endpoint, 2 threads, 32 connections
 #   ROUNDS=5 DURATION=5s CONNECTIONS=64 scripts/bench-http.sh
 #   SCRATCH=.build-release scripts/bench-http.sh    # another SwiftPM scratch path
+#   BINARY=/tmp/attention-server-before scripts/bench-http.sh   # a given server, no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,12 @@ CONNECTIONS=${CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 
 SCRATCH=${SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
-binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
+if [ -n "${BINARY:-}" ]; then
+    binary=$BINARY  # a server built elsewhere, e.g. a copy of an earlier build to compare with
+else
+    swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
+    binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
+fi
 source scripts/e2e/server.sh  # free_port
 port=$(free_port)
 work=$(mktemp -d)

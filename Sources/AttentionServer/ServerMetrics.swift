@@ -1,6 +1,7 @@
 import AttentionEngine
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry that
 /// `GET /metrics` renders in the text exposition format.
@@ -30,19 +31,44 @@ public final class ServerMetrics: Sendable {
         admitted = Metrics.Gauge(label: "attention_jobs_admitted", factory: factory)
     }
 
+    /// The metrics made so far, by their labels. Making one through the factory validates
+    /// its name and labels and looks it up in the registry, which costs more than the
+    /// increment itself on every request; the registry hands back the same metric for the
+    /// same labels, so keeping it changes nothing in the output.
+    private let requestCounters = Mutex<[RequestLabels: Metrics.Counter]>([:])
+    private let jobTimers = Mutex<[String: (queue: Metrics.Timer, compute: Metrics.Timer)]>([:])
+
+    private struct RequestLabels: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
     /// Counts one answered request.
     func recordRequest(route: String, method: String, status: Int) {
-        Counter(label: "attention_http_requests_total",
-                dimensions: [("route", route), ("method", method), ("status", String(status))],
-                factory: factory).increment()
+        let labels = RequestLabels(route: route, method: method, status: status)
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[labels] { return counter }
+            let counter = Metrics.Counter(label: "attention_http_requests_total",
+                                  dimensions: [("route", route), ("method", method), ("status", String(status))],
+                                  factory: factory)
+            counters[labels] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Records how long an engine job waited for a worker and how long it ran.
     func recordJob(mechanism: String, queue: Duration, compute: Duration) {
-        Metrics.Timer(label: "attention_queue_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory)
-            .recordNanoseconds(queue.nanoseconds)
-        Metrics.Timer(label: "attention_compute_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory)
-            .recordNanoseconds(compute.nanoseconds)
+        let timers = jobTimers.withLock { timers in
+            if let pair = timers[mechanism] { return pair }
+            let pair = (queue: Metrics.Timer(label: "attention_queue_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory),
+                        compute: Metrics.Timer(label: "attention_compute_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory))
+            timers[mechanism] = pair
+            return pair
+        }
+        timers.queue.recordNanoseconds(queue.nanoseconds)
+        timers.compute.recordNanoseconds(compute.nanoseconds)
     }
 
     /// Samples the pool's queue into the gauges.

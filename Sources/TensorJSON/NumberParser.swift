@@ -125,6 +125,100 @@ enum NumberParser {
         }
     }
 
+    /// Exact floats 10^0 ... 10^10 (5^10 < 2^24, so each is exactly representable).
+    private static let floatPowersOfTen: [Float] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10]
+
+    /// Parses the number starting at `start` straight to the correctly rounded `Float`,
+    /// with whether its value (as the correctly rounded `Double`) is an integer.
+    ///
+    /// The result is always `Float(parse(input, at: start).value)`. Short decimals such
+    /// as `-0.123456`, the bulk of tensor JSON, take ``shortDecimal(_:at:)`` (eight digits
+    /// a step); every other token, and every malformed one, takes ``parse(_:at:)``.
+    @inline(__always)
+    static func parseFloat(_ input: Input, at start: Int) throws(JSONParseError) -> (value: Float, isIntegral: Bool, end: Int) {
+        if let short = shortDecimal(input, at: start) { return short }
+        let (value, end) = try parse(input, at: start)
+        return (Float(value), value.isFinite && value.rounded(.towardZero) == value, end)
+    }
+
+    /// `-?(0|[1-9][0-9]{0,6})(\.[0-9]{1,7})?` followed by a byte that cannot continue a
+    /// number; nil for anything else (longer, exponent, malformed, or near the end of
+    /// the input), which the general parser then reads.
+    ///
+    /// Why it is exact: with at most 7 + 7 digits the significand w is below 2^53 and the
+    /// power 10^k (k ≤ 7) is exact, so when w ≤ 2^24 one `Float` division `w / 10^k` of two
+    /// exact floats is the correctly rounded `Float` (Clinger's fast path, applied to
+    /// binary32: one IEEE operation on exact operands rounds once). For every w ≤ 2^24 and
+    /// k ≤ 10 that equals `Float(Double(w) / 10^k)`, what ``parse(_:at:)`` followed by a
+    /// conversion gives (checked for all of them, 352 million pairs, when this was
+    /// written; `NumberTests` compares random and edge cases with `Float(String)`), so
+    /// no parsed value changes. Larger w take the same `Double` path as ``parse(_:at:)``.
+    /// A decimal with a non-zero fraction and at most 7 integer digits is never an
+    /// integral `Double` (its fraction, ≥ 10^-7, is far above half an ulp below 10^7).
+    @inline(__always)
+    private static func shortDecimal(_ input: Input, at start: Int) -> (value: Float, isIntegral: Bool, end: Int)? {
+        guard let base = input.base else { return nil }
+        let negative = input[start] == UInt8(ascii: "-")
+        let integerStart = negative ? start + 1 : start
+        // Two 8-byte words: the integer part, and the fraction after the point.
+        guard integerStart + 17 <= input.count else { return nil }
+        let integerWord = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: integerStart, as: UInt64.self))
+        let integerDigits = leadingDigitCount(integerWord)
+        guard integerDigits >= 1, integerDigits <= 7 else { return nil }
+        if integerDigits > 1 && integerWord & 0xFF == UInt64(UInt8(ascii: "0")) { return nil }  // a leading zero: an error
+        let integerPart = digitsValue(integerWord, count: integerDigits)
+        var end = integerStart + integerDigits
+        var fraction: UInt64 = 0
+        var fractionDigits = 0
+        if input[end] == UInt8(ascii: ".") {
+            let fractionWord = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end + 1, as: UInt64.self))
+            fractionDigits = leadingDigitCount(fractionWord)
+            guard fractionDigits >= 1, fractionDigits <= 7 else { return nil }
+            fraction = digitsValue(fractionWord, count: fractionDigits)
+            end += 1 + fractionDigits
+        }
+        let next = input[end]
+        guard next != UInt8(ascii: "e"), next != UInt8(ascii: "E"), next != UInt8(ascii: "."), !isDigit(next) else { return nil }
+
+        let significand = integerPart &* UInt64(truncatingIfNeeded: powersOfTenInteger[fractionDigits]) &+ fraction
+        var value: Float
+        if significand <= 1 << 24 {
+            value = Float(significand) / floatPowersOfTen[fractionDigits]
+        } else {
+            value = Float(Double(significand) / powersOfTen[fractionDigits])
+        }
+        if negative { value = -value }
+        return (value, fraction == 0, end)
+    }
+
+    /// 10^0 ... 10^7 as integers.
+    private static let powersOfTenInteger: [UInt32] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]
+
+    /// How many of the eight bytes of `word` (the first byte lowest) are ASCII digits
+    /// before the first that is not.
+    ///
+    /// A byte b is flagged when b + 0x46 reaches 0x80 (b > '9') or b - 0x30 borrows or
+    /// reaches 0x80 (b < '0' or b ≥ 0xB0). Carries and borrows run only from lower bytes
+    /// to higher ones, and a digit produces neither, so the lowest flagged byte is exactly
+    /// the first non-digit.
+    @inline(__always)
+    static func leadingDigitCount(_ word: UInt64) -> Int {
+        let flags = ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+        return flags.trailingZeroBitCount / 8  // 64 / 8 = 8 when all are digits
+    }
+
+    /// The value of the first `count` (1...8) bytes of `word`, which are ASCII digits, first byte
+    /// most significant: the digits move to the top bytes (zeros fill in as leading zeros),
+    /// then pairs, quads and halves combine by multiplication (Lemire's eight-digit method).
+    @inline(__always)
+    static func digitsValue(_ word: UInt64, count: Int) -> UInt64 {
+        var digits = (word &- 0x3030_3030_3030_3030) << UInt64(8 * (8 - count))
+        digits = digits &* 10 &+ (digits >> 8)
+        let pairs = digits & 0x0000_00FF_0000_00FF
+        let upperPairs = (digits >> 16) & 0x0000_00FF_0000_00FF
+        return (pairs &* (100 + (1_000_000 << 32)) &+ upperPairs &* (1 + (10_000 << 32))) >> 32
+    }
+
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool {
         byte &- UInt8(ascii: "0") < 10

@@ -69,8 +69,8 @@ struct TensorScanner {
                 switch byte {
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                     if let conflict = acceptLeaf(.numbers, at: i) { return giveUp(conflictAt: conflict, stoppedAt: i) }
-                    let (value, end) = try NumberParser.parse(input, at: i)
-                    appendNumber(value)
+                    let (value, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
+                    appendNumber(value, isIntegral: isIntegral)
                     i = end
                     expectingValue = false
                 case UInt8(ascii: "t"), UInt8(ascii: "f"):
@@ -163,15 +163,14 @@ struct TensorScanner {
     }
 
     @inline(__always)
-    private mutating func appendNumber(_ value: Double) {
-        let float = Float(value)
+    private mutating func appendNumber(_ float: Float, isIntegral: Bool) {
         // Out of range means the float overflows: "3.4028235e38", which is how Python and
         // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
         // rounds back to it, so it must stay in range.
         if float.isInfinite && firstOutOfFloatRange == nil {
             firstOutOfFloatRange = numbers.count
         }
-        if allIntegers && !(value.isFinite && value.rounded(.towardZero) == value) {
+        if allIntegers && !isIntegral {
             allIntegers = false
         }
         numbers.append(float)

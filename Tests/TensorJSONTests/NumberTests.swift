@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TensorJSON
 
@@ -57,6 +58,95 @@ struct NumberTests {
             }
         }
         #expect(mismatches == 0)
+    }
+
+    /// A decimal of the short form tensor JSON is mostly made of (`-0.123456`), with 1 to 8
+    /// integer digits and 0 to 8 fraction digits: the parser's eight-digits-a-step path and
+    /// the lengths just past it.
+    static func shortDecimalText(_ rng: inout SplitMix64) -> String {
+        let integerDigits = Int.random(in: 1...8, using: &rng)
+        let fractionDigits = Int.random(in: 0...8, using: &rng)
+        let digit = { (rng: inout SplitMix64) in String(Int.random(in: 0...9, using: &rng)) }
+        var text = Bool.random(using: &rng) ? "-" : ""
+        // A leading zero only alone ("0.5"), as JSON requires.
+        text += integerDigits == 1 ? digit(&rng) : String(Int.random(in: 1...9, using: &rng))
+        for _ in 1..<integerDigits { text += digit(&rng) }
+        if fractionDigits > 0 {
+            text += "."
+            for _ in 0..<fractionDigits { text += digit(&rng) }
+        }
+        return text
+    }
+
+    /// Short decimals must be the correctly rounded `Float` (what `Float(String)`, i.e.
+    /// `strtof`, gives) and the same as before the short path existed (`Float(Double)`),
+    /// whatever follows them (a comma, a bracket, whitespace) and wherever they sit.
+    @Test func shortDecimalsAreCorrectlyRoundedFloats() throws {
+        var rng = SplitMix64(seed: 0xF10A7)
+        var texts: [String] = []
+        for _ in 0..<100_000 { texts.append(Self.shortDecimalText(&rng)) }
+        // Significands around 2^24 (the Float division's limit), 7-digit parts, zeros, and
+        // decimals near halfway between adjacent floats.
+        texts += ["16777216", "16777217", "1677721.6", "1677721.7", "1.6777217", "0.16777215", "0.16777217",
+                  "9999999.9999999", "9999999", "0.0000001", "0.000000", "-0.0", "0", "-0", "1.0", "0.1", "0.3",
+                  "0.5", "1.5", "2.5", "8388608.5", "8388609.5", "0.33333334", "3.4028235", "1.1754944",
+                  "0.059604645"]
+        for _ in 0..<10_000 {
+            // A float's value plus or minus a whole number of units in the 7th decimal place.
+            let value = Float.random(in: 0..<1000, using: &rng)
+            texts.append(String(format: "%.7f", Double(value) + Double(Int.random(in: -3...3, using: &rng)) * 1e-7))
+        }
+        let separators = [",", ", ", ",\n", " ,\t"]
+        var document = "["
+        for (index, text) in texts.enumerated() {
+            if index > 0 { document += separators[index % separators.count] }
+            document += text
+        }
+        document += "]"
+        guard case .numbers(let array) = try parse(document) else {
+            Issue.record("expected one numeric array")
+            return
+        }
+        #expect(array.values.count == texts.count)
+        var mismatches = 0
+        for (text, parsed) in zip(texts, array.values) {
+            let correctlyRounded = try #require(Float(text))
+            let before = Float(try #require(Double(text)))
+            if parsed.bitPattern != correctlyRounded.bitPattern || parsed.bitPattern != before.bitPattern {
+                mismatches += 1
+                if mismatches < 5 { Issue.record("\(text): Float(String) \(correctlyRounded), Float(Double) \(before), parsed \(parsed)") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    /// Integers are recognised as such on the short path too (`3.0` and `3` count, `3.5` not),
+    /// and a number ending the input (too close to the end for an eight-byte read) or
+    /// followed by what may not follow it takes the general path and its errors.
+    @Test func shortDecimalsKeepIntegersAndErrors() throws {
+        guard case .numbers(let integers) = try parse("[3, 3.0, -12.000, 0]"),
+              case .numbers(let mixed) = try parse("[3, 3.5, 4]"),
+              case .numbers(let atEnd) = try parse("[1.25]") else {
+            Issue.record("expected numeric arrays")
+            return
+        }
+        #expect(integers.allIntegers)
+        #expect(!mixed.allIntegers)
+        #expect(atEnd.values == [1.25])
+        let padding = String(repeating: " ", count: 20)
+        for bad in ["01.5", "1.", "1.e5", "-", "-.5", "1.5.3", "0x10", "1..2", "00"] {
+            let error = try #require(parseError("[\(bad)\(padding)]"), "\(bad)")
+            // The same error as without the padding, where the short path cannot read ahead.
+            let unpadded = try #require(parseError("[\(bad)]"))
+            #expect(error.offset == unpadded.offset, "\(bad)")
+            #expect(error.message == unpadded.message, "\(bad)")
+        }
+        // Exponents and long fractions after a short-looking start.
+        guard case .numbers(let longer) = try parse("[1.5e3, 0.123456789, 12345678.5, 1.25E-2\(padding)]") else {
+            Issue.record("expected a numeric array")
+            return
+        }
+        #expect(longer.values == [1500, Float(Double("0.123456789")!), 12345678.5, 0.0125])
     }
 
     @Test func scalarNumbersAreCorrectlyRoundedDoubles() throws {

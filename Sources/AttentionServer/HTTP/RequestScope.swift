@@ -20,7 +20,7 @@ enum RequestScope {
     static func run<T: Sendable>(
         deadline: ContinuousClock.Instant,
         connection: ConnectionWatch?,
-        _ work: @Sendable () async throws -> T
+        _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let scope = Canceller()
         DeadlineSweeper.shared.add(scope, deadline: deadline)
@@ -31,19 +31,30 @@ enum RequestScope {
         }
         // The work runs in a child task, and only that task is cancelled: the handler's own
         // task is Hummingbird's connection task, and cancelling it would close the
-        // connection's input and fail the very write of the 504.
-        async let outcome: Result<T, any Error> = {
-            do {
-                return .success(try await withUnsafeCurrentTask { task in
-                    scope.attach(task)
-                    defer { scope.detach() }
-                    return try await work()
-                })
-            } catch {
-                return .failure(error)
+        // connection's input and fail the very write of the 504. The child starts at once
+        // on this thread (`addImmediateTask`) rather than being scheduled on the pool: a
+        // small request, whose body is already read and whose work runs inline, then
+        // completes without a suspension, so the child costs no thread hop.
+        let result = await withTaskGroup(of: Result<T, any Error>.self) { group in
+            let child: @Sendable () async -> Result<T, any Error> = {
+                do {
+                    return .success(try await withUnsafeCurrentTask { task in
+                        scope.attach(task)
+                        defer { scope.detach() }
+                        return try await work()
+                    })
+                } catch {
+                    return .failure(error)
+                }
             }
-        }()
-        let result = await outcome
+            if #available(macOS 26, *) {
+                group.addImmediateTask(operation: child)
+            } else {
+                group.addTask(operation: child)
+            }
+            // One child was added, so there is one result.
+            return await group.next()!
+        }
         switch scope.reason {
         case .deadline?:
             throw Problem(.deadlineExceeded,
