@@ -1,7 +1,7 @@
 import AttentionEngine
 import Metrics
 import Prometheus
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry that
 /// `GET /metrics` renders in the text exposition format.
@@ -34,9 +34,10 @@ public final class ServerMetrics: Sendable {
     /// The metrics made so far, by their labels. Making one through the factory validates
     /// its name and labels and looks it up in the registry, which costs more than the
     /// increment itself on every request; the registry hands back the same metric for the
-    /// same labels, so keeping it changes nothing in the output.
-    private let requestCounters = Mutex<[RequestLabels: Metrics.Counter]>([:])
-    private let jobTimers = Mutex<[String: (queue: Metrics.Timer, compute: Metrics.Timer)]>([:])
+    /// same labels, so keeping it changes nothing in the output. Pthread locks, which
+    /// ThreadSanitizer sees (see ConnectionWatch).
+    private let requestCounters = NIOLockedValueBox<[RequestLabels: Metrics.Counter]>([:])
+    private let jobTimers = NIOLockedValueBox<[String: (queue: Metrics.Timer, compute: Metrics.Timer)]>([:])
 
     private struct RequestLabels: Hashable {
         let route: String
@@ -47,7 +48,7 @@ public final class ServerMetrics: Sendable {
     /// Counts one answered request.
     func recordRequest(route: String, method: String, status: Int) {
         let labels = RequestLabels(route: route, method: method, status: status)
-        let counter = requestCounters.withLock { counters in
+        let counter = requestCounters.withLockedValue { counters in
             if let counter = counters[labels] { return counter }
             let counter = Metrics.Counter(label: "attention_http_requests_total",
                                   dimensions: [("route", route), ("method", method), ("status", String(status))],
@@ -60,7 +61,7 @@ public final class ServerMetrics: Sendable {
 
     /// Records how long an engine job waited for a worker and how long it ran.
     func recordJob(mechanism: String, queue: Duration, compute: Duration) {
-        let timers = jobTimers.withLock { timers in
+        let timers = jobTimers.withLockedValue { timers in
             if let pair = timers[mechanism] { return pair }
             let pair = (queue: Metrics.Timer(label: "attention_queue_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory),
                         compute: Metrics.Timer(label: "attention_compute_duration_seconds", dimensions: [("mechanism", mechanism)], factory: factory))
