@@ -44,13 +44,8 @@ struct NumberTests {
                   "1.17549435e-38", "9007199254740993", "4.9e-324", "2.2250738585072014e-308",
                   "123456789012345678901234567890", "1e22", "1e23", "0.3", "1.00000005960464477539062"]
         let document = "[" + texts.joined(separator: ",") + "]"
-        guard case .numbers(let array) = try parse(document) else {
-            Issue.record("expected one numeric array")
-            return
-        }
-        #expect(array.values.count == texts.count)
         var mismatches = 0
-        for (text, parsed) in zip(texts, array.values) {
+        for (text, parsed) in zip(texts, try Self.numbers(of: document, count: texts.count)) {
             let expected = try #require(Double(text))
             if Float(expected).bitPattern != parsed.bitPattern {
                 mismatches += 1
@@ -58,6 +53,17 @@ struct NumberTests {
             }
         }
         #expect(mismatches == 0)
+    }
+
+    /// The values of `document`, which must parse as one numeric array of `count` numbers
+    /// (an issue is recorded, and nothing returned, otherwise).
+    static func numbers(of document: String, count: Int) throws -> [Float] {
+        guard case .numbers(let array) = try parse(document) else {
+            Issue.record("expected one numeric array")
+            return []
+        }
+        #expect(array.values.count == count)
+        return array.values
     }
 
     /// A decimal of the short form tensor JSON is mostly made of (`-0.123456`), with 1 to 8
@@ -103,13 +109,8 @@ struct NumberTests {
             document += text
         }
         document += "]"
-        guard case .numbers(let array) = try parse(document) else {
-            Issue.record("expected one numeric array")
-            return
-        }
-        #expect(array.values.count == texts.count)
         var mismatches = 0
-        for (text, parsed) in zip(texts, array.values) {
+        for (text, parsed) in zip(texts, try Self.numbers(of: document, count: texts.count)) {
             let correctlyRounded = try #require(Float(text))
             let before = Float(try #require(Double(text)))
             if parsed.bitPattern != correctlyRounded.bitPattern || parsed.bitPattern != before.bitPattern {
