@@ -125,8 +125,9 @@ enum NumberParser {
         }
     }
 
-    /// Exact floats 10^0 ... 10^10 (5^10 < 2^24, so each is exactly representable).
-    private static let floatPowersOfTen: [Float] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10]
+    /// Exact floats 10^0 ... 10^7, the divisors of a short decimal's at most 7 fraction digits
+    /// (5^7 < 2^24, so each is exactly representable).
+    private static let floatPowersOfTen: [Float] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7]
 
     /// Parses the number starting at `start` straight to the correctly rounded `Float`,
     /// with whether its value (as the correctly rounded `Double`) is an integer.
