@@ -130,7 +130,7 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/Readiness'
-              example: {status: ready, workers: 2, capacity: 66, admitted: 0}
+              example: {status: ready, workers: 2, capacity: 66, admitted: 0, running: 0, queued: 0}
         '503':
           description: Starting or draining.
           content:
@@ -1210,9 +1210,21 @@ components:
         status:
           type: string
           enum: [ready, starting, draining]
-        workers: {type: integer}
-        capacity: {type: integer}
-        admitted: {type: integer}
+        workers:
+          type: integer
+          description: Worker threads of the engine's pool (`--workers`).
+        capacity:
+          type: integer
+          description: Requests the pool may hold at once, `--workers` plus `--queue-depth`; more are shed with 503.
+        admitted:
+          type: integer
+          description: Requests holding a place now; a place is taken when a request's head arrives, so this counts those still sending or decoding their bodies as well as `running` and `queued`.
+        running:
+          type: integer
+          description: Jobs on a worker now.
+        queued:
+          type: integer
+          description: Jobs waiting for a free worker.
     Index:
       type: object
       required: [service, endpoints]

@@ -1,3 +1,4 @@
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Hummingbird
@@ -29,6 +30,31 @@ import Testing
             #expect(response.status == .ok)
             #expect(response.json["status"] as? String == "ready")
         }
+    }
+
+    @Test func readinessCountsTheRunningTheQueuedAndTheReservedJobs() async throws {
+        // One job holds the only worker, one waits behind it, one place is only reserved
+        // (a request whose body is still arriving holds one so).
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 3))
+        let gate = DispatchSemaphore(value: 0)
+        let busy = try occupyOnlyWorker(engine, until: gate)
+        try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.running == 1 }
+        let waiting = try occupyOnlyWorker(engine, until: gate)
+        try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.queued == 1 }
+        let reserved = try engine.admit()
+        try await makeApplication(engine: engine).test(.live) { client in
+            // Before the application stops: its shutdown waits for every admitted job.
+            defer {
+                reserved.release()
+                gate.signal()
+                gate.signal()
+            }
+            let response = try await client.execute(uri: "/ready", method: .get)
+            #expect(response.status == .ok)
+            let counts = ["workers", "capacity", "admitted", "running", "queued"].map { response.json[$0] as? Int }
+            #expect(counts == [1, 4, 3, 1, 1], "\(response.text)")
+        }
+        _ = try await (busy.value, waiting.value)
     }
 
     @Test func indexListsEveryEndpoint() async throws {

@@ -109,9 +109,15 @@ async def metric_reaches(port, target, name, seconds=30, **labels):
     return total
 
 
-async def admitted(port):
-    """Jobs the pool holds now (running, queued or reserved), from GET /ready."""
-    return json.loads((await get(port, "/ready")).body)["admitted"]
+async def pool(port):
+    """GET /ready's counts: `admitted` (every place held, including requests still sending
+    or decoding their bodies), `running` (jobs on a worker) and `queued`."""
+    return json.loads((await get(port, "/ready")).body)
+
+
+async def pool_is(port, **counts):
+    now = await pool(port)
+    return all(now[name] == count for name, count in counts.items())
 
 
 async def wait_for(condition, seconds, what):
@@ -206,23 +212,21 @@ async def leave_while_queued_and_running(port, long_job, small, workers):
     Returns (queued requests, seconds the running jobs took to stop)."""
     answered = await metric_total(port, "attention_http_requests_total", route=long_job.path, status="200")
     running = await start_requests(port, long_job, workers)
-    await wait_for(lambda: admitted_is(port, workers), 30, f"{workers} long jobs admitted")
+    # Admitted is not enough: a long job still decoding its body leaves its worker idle,
+    # and a small request takes an idle worker at once instead of queueing.
+    await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, f"{workers} long jobs running")
     queued = await start_requests(port, small, 3)
-    await wait_for(lambda: admitted_is(port, workers + 3), 30, "3 queued requests")
+    await wait_for(lambda: pool_is(port, admitted=workers + 3, running=workers, queued=3), 30, "3 queued requests")
     for connection in queued:
         await connection.close()
-    await wait_for(lambda: admitted_is(port, workers), 30, "the queued requests to leave the queue")
+    await wait_for(lambda: pool_is(port, admitted=workers), 30, "the queued requests to leave the queue")
     assert await metric_total(port, "attention_http_requests_total", route=long_job.path, status="200") == answered, \
         "a long job was answered before the queued requests left: make it longer"
     hung_up = time.perf_counter()
     for connection in running:
         await connection.close()
-    await wait_for(lambda: admitted_is(port, 0), 60, "the running jobs to stop")
+    await wait_for(lambda: pool_is(port, admitted=0), 60, "the running jobs to stop")
     return 3, time.perf_counter() - hung_up
-
-
-async def admitted_is(port, count):
-    return await admitted(port) == count
 
 
 async def timed_request(port, template):
@@ -247,7 +251,7 @@ async def drain(port, pid, mix, long_job, workers, connections, grace):
     tally, long_tally = Tally(), Tally()
     stop = asyncio.Event()
     long_connections = await start_requests(port, long_job, workers)
-    await wait_for(lambda: admitted_is(port, workers), 30, "the long jobs to be admitted")
+    await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, "the long jobs to run")
     clients = [asyncio.create_task(client_loop(port, mix, time.monotonic() + grace, tally, stop))
                for _ in range(connections)]
     await asyncio.sleep(0.5)

@@ -25,7 +25,7 @@ struct HealthController {
         let status = engine.status
         switch readiness.phase {
         case .serving where status.accepting:
-            return Self.json(#"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted)}"#)
+            return Self.json(#"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued)}"#)
         case .starting:
             return Self.json(#"{"status":"starting"}"#, status: .serviceUnavailable)
         case .serving, .draining:
