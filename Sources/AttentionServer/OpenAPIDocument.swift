@@ -143,8 +143,9 @@ paths:
       operationId: metrics
       summary: Prometheus metrics (text exposition format).
       description: |
-        `attention_http_requests_total{route,method,status}`, `attention_queue_depth`,
-        `attention_jobs_admitted`, and the histograms `attention_queue_duration_seconds`
+        `attention_http_requests_total{route,method,status}`, the gauges `attention_queue_depth`,
+        `attention_jobs_running` and `attention_jobs_admitted` (sampled at each scrape, as
+        `GET /ready` counts them), and the histograms `attention_queue_duration_seconds`
         and `attention_compute_duration_seconds` by `mechanism`.
       security: [{}]
       responses:

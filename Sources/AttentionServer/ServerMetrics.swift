@@ -17,6 +17,7 @@ public final class ServerMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
     private let queueDepth: Metrics.Gauge
     private let admitted: Metrics.Gauge
+    private let running: Metrics.Gauge
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -29,6 +30,7 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
         queueDepth = Metrics.Gauge(label: "attention_queue_depth", factory: factory)
         admitted = Metrics.Gauge(label: "attention_jobs_admitted", factory: factory)
+        running = Metrics.Gauge(label: "attention_jobs_running", factory: factory)
     }
 
     /// The metrics made so far, by their labels. Making one through the factory validates
@@ -76,6 +78,7 @@ public final class ServerMetrics: Sendable {
     func sample(_ status: EngineStatus) {
         queueDepth.record(status.queued)
         admitted.record(status.admitted)
+        running.record(status.running)
     }
 
     /// The Prometheus text exposition of every metric.

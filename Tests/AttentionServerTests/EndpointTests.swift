@@ -32,7 +32,7 @@ import Testing
         }
     }
 
-    @Test func readinessCountsTheRunningTheQueuedAndTheReservedJobs() async throws {
+    @Test func readinessAndMetricsCountTheRunningTheQueuedAndTheReservedJobs() async throws {
         // One job holds the only worker, one waits behind it, one place is only reserved
         // (a request whose body is still arriving holds one so).
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 3))
@@ -53,6 +53,10 @@ import Testing
             #expect(response.status == .ok)
             let counts = ["workers", "capacity", "admitted", "running", "queued"].map { response.json[$0] as? Int }
             #expect(counts == [1, 4, 3, 1, 1], "\(response.text)")
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            for gauge in ["attention_jobs_admitted 3.0", "attention_jobs_running 1.0", "attention_queue_depth 1.0"] {
+                #expect(metrics.contains(gauge + "\n"), "\(gauge) in \(metrics)")
+            }
         }
         _ = try await (busy.value, waiting.value)
     }
