@@ -3,6 +3,8 @@ import AttentionServer
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 
@@ -16,6 +18,32 @@ struct AttentionServerCommand: AsyncParsableCommand {
         subcommands: [Serve.self, Healthcheck.self],
         defaultSubcommand: Serve.self
     )
+
+    /// Parses the command line and runs the command, as `AsyncParsableCommand.main` does, but
+    /// for `serve` first makes NIO's event loops Swift Concurrency's global executor.
+    ///
+    /// Why: Hummingbird reads and writes each connection from a task. On the default global
+    /// executor that task runs on Swift's cooperative pool, so every request crosses from its
+    /// event loop to a pool thread and back: two wake-ups, which are much of the cost of a
+    /// small request. On the event loops the task continues where the bytes arrived. Nothing
+    /// long runs in tasks: engine jobs go to the engine's own threads, and bodies of 64 KiB or
+    /// more are decoded and encoded on the codec threads (see `CodecPool`). `healthcheck` keeps
+    /// the default: it blocks on its probe, which must not happen on an event loop.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if command is Serve {
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Every flag may also come from an environment variable, which the flag overrides.
