@@ -35,11 +35,18 @@ struct EngineBench {
         let lengths = ProcessInfo.processInfo.environment["BENCH_LENGTHS"].map { $0.split(separator: ",").compactMap { Int($0) } }
             ?? (quick ? [128, 1024] : [128, 512, 1024, 4096])
 
-        // One configuration per child process, so that its peak memory is its own.
+        // One shape per child process, so that its peak memory is its own. `--pair` times the
+        // causal and the non-causal problem of one shape in alternation (see `medians`).
         if let index = arguments.firstIndex(of: "--row"), index + 1 < arguments.count {
             let fields = arguments[index + 1].split(separator: ",").map(String.init)
-            let row = try await measure(engine, length: Int(fields[0])!, causal: fields[1] == "causal", weights: fields[2] == "weights")
-            print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
+            let row = try await measure(engine, length: Int(fields[0])!, causal: [fields[1] == "causal"], weights: fields[2] == "weights")
+            print(String(decoding: try JSONEncoder().encode(row[0]), as: UTF8.self))
+            return
+        }
+        if let index = arguments.firstIndex(of: "--pair"), index + 1 < arguments.count {
+            let fields = arguments[index + 1].split(separator: ",").map(String.init)
+            let rows = try await measure(engine, length: Int(fields[0])!, causal: [false, true], weights: fields[1] == "weights")
+            print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
             return
         }
         if let index = arguments.firstIndex(of: "--masked-row"), index + 1 < arguments.count {
@@ -51,13 +58,12 @@ struct EngineBench {
         let sgemm = measureSgemm(n: 2048, threads: workers)
         var rows = [Row]()
         for length in lengths {
-            for causal in [false, true] {
-                for weights in [false, true] {
-                    rows.append(try runChild(Row.self, "--row", "\(length),\(causal ? "causal" : "full"),\(weights ? "weights" : "none")"))
-                    if !json { FileHandle.standardError.write(Data(".".utf8)) }
-                }
+            for weights in [false, true] {
+                rows += try runChild([Row].self, "--pair", "\(length),\(weights ? "weights" : "none")")
+                if !json { FileHandle.standardError.write(Data(".".utf8)) }
             }
         }
+        rows.sort { ($0.L, $0.causal ? 1 : 0, $0.weights ? 1 : 0) < ($1.L, $1.causal ? 1 : 0, $1.weights ? 1 : 0) }
         var maskedRows = [MaskedRow]()
         if !quick {
             // (L, window half-width, global tokens); window 0 here means no window (full attention).
@@ -93,24 +99,35 @@ struct EngineBench {
         return try JSONDecoder().decode(R.self, from: output)
     }
 
-    /// Median seconds of `repeats` runs of `body` after one warm-up run: wall-clock time, or with
-    /// `BENCH_CLOCK=cpu` the CPU time of the whole process (all threads, user and system), which
-    /// other load on a shared machine disturbs far less; with `BENCH_WORKERS=1` it is the work itself.
-    static func median(_ repeats: Int, _ body: () async throws -> Void) async rethrows -> Double {
+    /// Median seconds of `repeats` runs of each of `bodies` after one warm-up run of each:
+    /// wall-clock time, or with `BENCH_CLOCK=cpu` the CPU time of the whole process (all
+    /// threads, user and system), which other load on a shared machine disturbs far less;
+    /// with `BENCH_WORKERS=1` it is the work itself.
+    ///
+    /// With several bodies the runs alternate (A B, B A, A B, …), so that a slow spell of a
+    /// shared machine falls on all of them alike and their ratio holds; timed one after the
+    /// other, seconds apart, the causal speed-up at L=1024 moved between 1.3 and 1.95 here.
+    static func medians(_ repeats: Int, _ bodies: [() async throws -> Void]) async throws -> [Double] {
         let clock = ProcessInfo.processInfo.environment["BENCH_CLOCK"] == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
         func now() -> Double {
             var time = timespec()
             clock_gettime(clock, &time)
             return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
         }
-        try await body()
-        var times = [Double]()
-        for _ in 0..<repeats {
-            let start = now()
-            try await body()
-            times.append(now() - start)
+        for body in bodies { try await body() }
+        var times = [[Double]](repeating: [], count: bodies.count)
+        for round in 0..<repeats {
+            for index in round.isMultiple(of: 2) ? Array(bodies.indices) : bodies.indices.reversed() {
+                let start = now()
+                try await bodies[index]()
+                times[index].append(now() - start)
+            }
         }
-        return times.sorted()[times.count / 2]
+        return times.map { $0.sorted()[$0.count / 2] }
+    }
+
+    static func median(_ repeats: Int, _ body: @escaping () async throws -> Void) async throws -> Double {
+        try await medians(repeats, [body])[0]
     }
 
     static func measureSgemm(n: Int, threads: Int) -> Report.Sgemm {
@@ -129,7 +146,8 @@ struct EngineBench {
         return .init(n: n, threads: threads, median_ms: seconds * 1e3, gflops: 2 * pow(Double(n), 3) / seconds / 1e9)
     }
 
-    static func measure(_ engine: AttentionEngine, length: Int, causal: Bool, weights: Bool) async throws -> Row {
+    /// One row per entry of `causal`, all on the same inputs, timed in alternation.
+    static func measure(_ engine: AttentionEngine, length: Int, causal: [Bool], weights: Bool) async throws -> [Row] {
         let (B, H, d) = (1, 8, 64)
         let baseline = memory("VmRSS")
         var seed: UInt32 = 1
@@ -142,17 +160,22 @@ struct EngineBench {
         let q = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
         let k = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
         let v = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
-        let options = DotProductAttentionOptions(masking: Masking(causal: causal ? .topLeft : nil), returnWeights: weights)
         let work = Double(B * H * length * length * d)
         let repeats = max(3, min(25, Int(2e10 / (work * (weights ? 4 : 1)))))
-        let seconds = try await median(repeats) {
-            _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options)
+        let runs: [() async throws -> Void] = causal.map { causal in
+            let options = DotProductAttentionOptions(masking: Masking(causal: causal ? .topLeft : nil), returnWeights: weights)
+            return { _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options) }
         }
-        // Two GEMMs of 2·L·S·d FLOPs each per head; causal does half the useful work.
-        let flops = 4 * work * (causal ? 0.5 : 1)
+        let seconds = try await medians(repeats, runs)
+        // The peak of the process: with several rows, that of the largest (they differ by the
+        // little scratch a causal block needs more or less).
         let peak = (memory("VmHWM") - baseline) / 1024
-        return Row(B: B, H: H, L: length, S: length, d: d, causal: causal, weights: weights,
-                   median_ms: seconds * 1e3, gflops: flops / seconds / 1e9, peak_mib: peak)
+        return zip(causal, seconds).map { causal, seconds in
+            // Two GEMMs of 2·L·S·d FLOPs each per head; causal does half the useful work.
+            let flops = 4 * work * (causal ? 0.5 : 1)
+            return Row(B: B, H: H, L: length, S: length, d: d, causal: causal, weights: weights,
+                       median_ms: seconds * 1e3, gflops: flops / seconds / 1e9, peak_mib: peak)
+        }
     }
 
     /// B=1, H=8, d=64 without weights under a sliding window (query i sees i−w … i+w) and
