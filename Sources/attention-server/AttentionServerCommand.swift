@@ -26,8 +26,9 @@ struct AttentionServerCommand: AsyncParsableCommand {
     /// executor that task runs on Swift's cooperative pool, so every request crosses from its
     /// event loop to a pool thread and back: two wake-ups, which are much of the cost of a
     /// small request. On the event loops the task continues where the bytes arrived. Nothing
-    /// long runs in tasks: engine jobs go to the engine's own threads, and bodies of 64 KiB or
-    /// more are decoded and encoded on the codec threads (see `CodecPool`). `healthcheck` keeps
+    /// long runs in tasks: engine jobs above 2^16 multiply-adds go to the engine's own threads,
+    /// and bodies of 64 KiB or more are decoded and encoded on the codec threads (see
+    /// `CodecPool`); what stays on an event loop takes well under a millisecond. `healthcheck` keeps
     /// the default: it blocks on its probe, which must not happen on an event loop.
     static func main() async {
         do {
