@@ -69,10 +69,11 @@ struct TensorScanner {
                 switch byte {
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                     if let conflict = acceptLeaf(.numbers, at: i) { return giveUp(conflictAt: conflict, stoppedAt: i) }
-                    let (value, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
-                    appendNumber(value, isIntegral: isIntegral)
+                    let (end, another) = try scanNumberRun(from: i)
                     i = end
-                    expectingValue = false
+                    justOpened = false
+                    expectingValue = another
+                    continue
                 case UInt8(ascii: "t"), UInt8(ascii: "f"):
                     let isTrue = byte == UInt8(ascii: "t")
                     guard matchesLiteral(isTrue ? "true" : "false", at: i) else { return giveUp(conflictAt: i, stoppedAt: i) }
@@ -162,19 +163,35 @@ struct TensorScanner {
         return nil
     }
 
-    @inline(__always)
-    private mutating func appendNumber(_ float: Float, isIntegral: Bool) {
-        // Out of range means the float overflows: "3.4028235e38", which is how Python and
-        // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
-        // rounds back to it, so it must stay in range.
-        if float.isInfinite && firstOutOfFloatRange == nil {
-            firstOutOfFloatRange = numbers.count
+    /// Reads the numbers of the innermost array from the number at `start` up to the first
+    /// byte after them that is not whitespace, `,` or another number, in one loop: the bulk
+    /// of a tensor, so the general state machine runs once per row rather than once per
+    /// number. The leaf kind and depth were accepted for the first number and hold for the
+    /// rest. Returns where it stopped and whether a value is expected there (a `,` was read
+    /// and what follows is not a number: the state machine words or accepts it).
+    private mutating func scanNumberRun(from start: Int) throws(JSONParseError) -> (end: Int, expectingValue: Bool) {
+        var i = start
+        var read = 0
+        defer { counts[counts.count - 1] += read }
+        while true {
+            let (float, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
+            // Out of range means the float overflows: "3.4028235e38", which is how Python and
+            // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
+            // rounds back to it, so it must stay in range.
+            if float.isInfinite && firstOutOfFloatRange == nil {
+                firstOutOfFloatRange = numbers.count
+            }
+            if !isIntegral { allIntegers = false }
+            numbers.append(float)
+            read += 1
+            i = input.skipWhitespace(from: end)
+            guard input[i] == UInt8(ascii: ",") else { return (i, false) }
+            i = input.skipWhitespace(from: i + 1)
+            let next = input[i]
+            guard next == UInt8(ascii: "-") || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")) else {
+                return (i, true)
+            }
         }
-        if allIntegers && !isIntegral {
-            allIntegers = false
-        }
-        numbers.append(float)
-        counts[counts.count - 1] += 1
     }
 
     private func matchesLiteral(_ literal: StaticString, at offset: Int) -> Bool {

@@ -93,6 +93,17 @@ struct ReaderTests {
         ]))
     }
 
+    /// A row's numbers are read in one run: whitespace around commas, a run that ends at a
+    /// non-number after a comma, and a malformed number mid-run behave as element by element.
+    @Test func numberRunsEndWhereTheRowDoes() throws {
+        #expect(try parse("[ [ 1 ,2\t,\n3 ] , [4,5 ,6] ]") == numbers([2, 3], [1, 2, 3, 4, 5, 6], allIntegers: true))
+        #expect(try parse("[1, 2.5, [3]]") == .array([.number(1), .number(2.5), numbers([1], [3], allIntegers: true)]))
+        #expect(try parse("[0.5, -1, false]") == .array([.number(0.5), .number(-1), .bool(false)]))
+        #expect(parseError("[1, 2, 01]")?.offset == 7)
+        #expect(parseError("[1, 2, -]")?.offset == 8)
+        #expect(parseError("[1, 2,]") != nil)
+    }
+
     @Test func raggedRowInLargeMatrixKeepsOtherRowsAsTensors() throws {
         let rows = (0..<100).map { r in r == 57 ? "[1]" : "[1, 2, 3]" }
         let value = try parse("[" + rows.joined(separator: ",") + "]")
