@@ -45,6 +45,17 @@ public final class AttentionEngine: Sendable {
         return String(cString: name)
     }
 
+    /// The core OpenBLAS chose for itself, when it did not use the CPU's best instruction set
+    /// and the engine replaced it at load time by one that does (e.g. "Prescott", OpenBLAS
+    /// 0.3.21's SSE3 fallback for CPUs newer than it knows); nil when OpenBLAS's choice stands.
+    /// Setting `OPENBLAS_CORETYPE` keeps OpenBLAS's own mechanism in charge.
+    public static var blasCoreReplaced: String? { ak_blas_core_replaced().map { String(cString: $0) } }
+
+    /// ``blasCore``, with the replaced core when there is one: "SkylakeX (replacing Prescott)".
+    public static var blasCoreDescription: String {
+        blasCoreReplaced.map { "\(blasCore) (replacing \($0))" } ?? blasCore
+    }
+
     /// The instruction set of the row kernels chosen for this CPU, e.g. "x86-64-v4 (AVX-512)".
     public static var kernelInstructionSet: String { String(cString: ak_instruction_set()) }
 

@@ -18,8 +18,6 @@
 KERNELS(DECLARE_VARIANTS)
 
 #if defined(__x86_64__)
-enum { BASELINE, X86_64_V3, X86_64_V4 };
-
 // Resolvers run while the dynamic loader relocates the program, before a sanitizer's
 // runtime is set up: instrumented, they would touch shadow memory that does not exist
 // yet and crash every `swift test --sanitize=address` (or thread) at load. This attribute
@@ -29,26 +27,28 @@ enum { BASELINE, X86_64_V3, X86_64_V4 };
 NOT_INSTRUMENTED static int best_instruction_set(void) {
     __builtin_cpu_init();  // resolvers may run before constructors
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) return X86_64_V4;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return X86_64_V3;
-    return BASELINE;
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) return AK_LEVEL_X86_64_V4;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AK_LEVEL_X86_64_V3;
+    return AK_LEVEL_BASELINE;
 }
 
 #define DEFINE_RESOLVED(ret, name, params) \
     NOT_INSTRUMENTED static void *resolve_##name(void) { \
         switch (best_instruction_set()) { \
-        case X86_64_V4: return (void *)name##_x86_64_v4; \
-        case X86_64_V3: return (void *)name##_x86_64_v3; \
+        case AK_LEVEL_X86_64_V4: return (void *)name##_x86_64_v4; \
+        case AK_LEVEL_X86_64_V3: return (void *)name##_x86_64_v3; \
         default: return (void *)name##_baseline; \
         } \
     } \
     ret name params __attribute__((ifunc("resolve_" #name)));
 KERNELS(DEFINE_RESOLVED)
 
+int ak_instruction_level(void) { return best_instruction_set(); }
+
 const char *ak_instruction_set(void) {
     switch (best_instruction_set()) {
-    case X86_64_V4: return "x86-64-v4 (AVX-512)";
-    case X86_64_V3: return "x86-64-v3 (AVX2, FMA)";
+    case AK_LEVEL_X86_64_V4: return "x86-64-v4 (AVX-512)";
+    case AK_LEVEL_X86_64_V3: return "x86-64-v3 (AVX2, FMA)";
     default: return "x86-64 baseline (SSE2)";
     }
 }
@@ -62,5 +62,6 @@ void ak_softcap_rows(float *s, int rows, int cols, long ld, float cap) { ak_soft
 int ak_hardmax_row(float *s, int n) { return ak_hardmax_row_baseline(s, n); }
 void ak_additive_scores(const float *q, const float *k, long ld, int n, int h, const float *v, float *o) { ak_additive_scores_baseline(q, k, ld, n, h, v, o); }
 unsigned ak_max_abs_bits(const float *x, long n) { return ak_max_abs_bits_baseline(x, n); }
+int ak_instruction_level(void) { return AK_LEVEL_BASELINE; }
 const char *ak_instruction_set(void) { return "portable"; }
 #endif

@@ -72,7 +72,7 @@ struct EngineBench {
                 if !json { FileHandle.standardError.write(Data(".".utf8)) }
             }
         }
-        let report = Report(blas_core: AttentionEngine.blasCore, kernels: AttentionEngine.kernelInstructionSet,
+        let report = Report(blas_core: AttentionEngine.blasCoreDescription, kernels: AttentionEngine.kernelInstructionSet,
                             workers: workers, sgemm: sgemm, rows: rows, masked_rows: maskedRows)
         if json {
             let encoder = JSONEncoder()

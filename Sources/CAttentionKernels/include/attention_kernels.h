@@ -48,4 +48,12 @@ unsigned ak_max_abs_bits(const float *x, long n);
 /// The instruction set whose kernels were chosen, for logs and benchmarks.
 const char *ak_instruction_set(void);
 
+/// The same as a level, for comparing with what BLAS uses.
+enum { AK_LEVEL_BASELINE = 0, AK_LEVEL_X86_64_V3 = 1, AK_LEVEL_X86_64_V4 = 2 };
+int ak_instruction_level(void);
+
+/// The core OpenBLAS chose for itself when it loaded, if the engine replaced it by one that
+/// uses the CPU's best instruction set (see blas_core.c); NULL when OpenBLAS's choice stands.
+const char *ak_blas_core_replaced(void);
+
 #endif
