@@ -109,7 +109,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
         Masking(window: SlidingWindow(left: 0, right: 0)),
     ])
     func intervalMasksAcrossTiles(masking: Masking) async throws {
-        // Lengths beyond one query block (128), one key tile (256) and many edge tiles (32).
+        // Lengths beyond one query block (256 rows here, 128 for the 150 queries), one key tile (256) and many edge tiles (32).
         var random = SeededRandom(seed: 3)
         for (L, S) in [(300, 300), (150, 290), (290, 150), (5, 9)] {
             let q = random.tensor([1, 2, L, 8]), k = random.tensor([1, 2, S, 8]), v = random.tensor([1, 2, S, 4])

@@ -18,14 +18,14 @@ import Testing
         (260, 260, Masking(window: SlidingWindow(left: 5, right: 5), globalTokens: [0, 131])),
     ]
 
-    @Test(arguments: cases.indices)
-    func tilesCoverEachVisiblePairOnce(index: Int) throws {
+    @Test(arguments: cases.indices, AttentionCore.queryBlockSizes)
+    func tilesCoverEachVisiblePairOnce(index: Int, blockSize: Int) throws {
         let (L, S, masking) = Self.cases[index]
         let batches = masking.keyLengths?.count ?? 1
         let core = try plainCore(batches: batches, L: L, S: S, masking: masking)
         for b in 0..<batches {
-            for blockStart in stride(from: 0, to: L, by: AttentionCore.queryBlock) {
-                let queries = blockStart..<min(blockStart + AttentionCore.queryBlock, L)
+            for blockStart in stride(from: 0, to: L, by: blockSize) {
+                let queries = blockStart..<min(blockStart + blockSize, L)
                 var covered = [[Int]](repeating: [Int](repeating: 0, count: S), count: queries.count)
                 let plan = core.scoreTiles(b, queries, skippingGlobalRows: true)
                 let edgeKeys = plan.edges.flatMap { Array($0) }  // column → key
@@ -62,10 +62,11 @@ import Testing
         }
     }
 
-    @Test func causalRowsMeetTheDiagonalInOneTile() throws {
+    @Test(arguments: AttentionCore.queryBlockSizes)
+    func causalRowsMeetTheDiagonalInOneTile(blockSize: Int) throws {
         let core = try plainCore(batches: 1, L: 1024, S: 1024, masking: Masking(causal: .topLeft))
-        for blockStart in stride(from: 0, to: 1024, by: AttentionCore.queryBlock) {
-            let queries = blockStart..<blockStart + AttentionCore.queryBlock
+        for blockStart in stride(from: 0, to: 1024, by: blockSize) {
+            let queries = blockStart..<blockStart + blockSize
             let tiles = core.scoreTiles(0, queries, skippingGlobalRows: true).tiles
             for row in 0..<queries.count {
                 let masked = tiles.filter { $0.masked && $0.rows.contains(row) }
@@ -74,6 +75,15 @@ import Testing
             // Full tiles have aligned widths: no ragged tail of a key or two.
             for tile in tiles where !tile.masked { #expect(tile.keys.count % AttentionCore.keyAlignment == 0) }
         }
+    }
+
+    /// Blocks of 256 while every worker gets two tasks of them, else 128.
+    @Test func queryBlocksKeepEveryWorkerBusy() throws {
+        #expect(try plainCore(batches: 1, L: 1024, S: 64, masking: .none).queryBlock(workers: 2) == 256)
+        #expect(try plainCore(batches: 1, L: 1024, S: 64, masking: .none).queryBlock(workers: 4) == 128)
+        #expect(try plainCore(batches: 2, L: 512, S: 64, masking: .none).queryBlock(workers: 2) == 256)
+        #expect(try plainCore(batches: 1, L: 512, S: 64, masking: .none).queryBlock(workers: 2) == 128)
+        #expect(try plainCore(batches: 1, L: 100, S: 64, masking: .none).queryBlock(workers: 1) == 128)
     }
 
     @Test func evenTilesSpreadTheKeys() {

@@ -58,8 +58,17 @@ struct AttentionCore: Sendable {
     let mode: AttentionMode
     let weights: HeadWeights
 
-    /// Queries per task: large enough for efficient GEMMs, small enough to spread over workers.
-    static let queryBlock = 128
+    /// Queries per task, largest first: large enough for efficient GEMMs (BLAS packs a key tile
+    /// on every call, and 256 rows share that cost twice as well as 128: 8 % less time at
+    /// L=1024, BENCHMARKS.md), small enough to spread over the workers (``queryBlock(workers:)``).
+    static let queryBlockSizes = [256, 128]
+
+    /// The largest block size that gives every worker at least two tasks, else the smallest.
+    func queryBlock(workers: Int) -> Int {
+        let tasksPerRowBlock = weights == .average ? batch : batch * heads  // averaging runs the heads in one task
+        let tasks = { (size: Int) in tasksPerRowBlock * ((queryLength + size - 1) / size) }
+        return Self.queryBlockSizes.first { tasks($0) >= 2 * workers } ?? Self.queryBlockSizes.last!
+    }
     /// Keys per tile at most (see ScoreTiles.swift for how a block's keys are cut).
     static let keyBlock = 256
 
@@ -96,7 +105,11 @@ struct AttentionCore: Sendable {
         withMaskAndBias { mask, bias in
             let buffers = Buffers(query: q.baseAddress, key: k.baseAddress, value: v.baseAddress,
                                   output: o.baseAddress, weights: w.baseAddress, mask: mask, bias: bias)
-            let blocks = (queryLength + Self.queryBlock - 1) / Self.queryBlock
+            let blockSize = queryBlock(workers: context.workers)
+            let blocks = (queryLength + blockSize - 1) / blockSize
+            func blockRange(_ block: Int) -> Range<Int> {
+                block * blockSize..<min((block + 1) * blockSize, queryLength)
+            }
             switch (mode, weights, score) {
             case (.soft, .none, .scaledDot(let scale)) where gaussianSigma == nil:
                 context.forEach(batch * heads * blocks) { task in
@@ -134,11 +147,6 @@ struct AttentionCore: Sendable {
             }
         }}}}}}
         return (output, weights == .none ? nil : weightValues)
-    }
-
-    private func blockRange(_ block: Int) -> Range<Int> {
-        let start = block * Self.queryBlock
-        return start..<min(start + Self.queryBlock, queryLength)
     }
 
     // MARK: Streaming (no weights): tiles of keys and the online softmax
@@ -365,12 +373,4 @@ private struct Buffers: @unchecked Sendable {
     let weights: UnsafeMutablePointer<Float>?
     let mask: UnsafePointer<Bool>?
     let bias: UnsafePointer<Float>?
-}
-
-/// Runs `body` with `count` floats of uninitialised scratch memory.
-@inline(__always)
-func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
-    defer { scratch.deallocate() }
-    return body(scratch)
 }

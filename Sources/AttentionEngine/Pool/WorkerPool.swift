@@ -260,6 +260,9 @@ struct ParallelContext: @unchecked Sendable {
     }
 
     var isCancelled: Bool { job.isCancelled }
+
+    /// The pool's worker threads.
+    var workers: Int { pool.workerCount }
 }
 
 /// How long a job waited for a worker and how long it ran.
