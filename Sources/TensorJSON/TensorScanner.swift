@@ -170,26 +170,41 @@ struct TensorScanner {
     /// rest. Returns where it stopped and whether a value is expected there (a `,` was read
     /// and what follows is not a number: the state machine words or accepts it).
     private mutating func scanNumberRun(from start: Int) throws(JSONParseError) -> (end: Int, expectingValue: Bool) {
-        var i = start
-        var read = 0
-        defer { counts[counts.count - 1] += read }
-        while true {
-            let (float, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
-            // Out of range means the float overflows: "3.4028235e38", which is how Python and
-            // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
-            // rounds back to it, so it must stay in range.
-            if float.isInfinite && firstOutOfFloatRange == nil {
-                firstOutOfFloatRange = numbers.count
+        // The numbers gather in a stack buffer and join `numbers` a batch at a time: appended
+        // one by one, each paid a call into the runtime for the array's uniqueness check.
+        let batch = 64
+        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: batch) { buffer throws(JSONParseError) in
+            let pending = buffer.baseAddress!
+            var count = 0
+            var read = 0
+            defer {
+                numbers.append(contentsOf: UnsafeBufferPointer(start: pending, count: count))
+                counts[counts.count - 1] += read
             }
-            if !isIntegral { allIntegers = false }
-            numbers.append(float)
-            read += 1
-            i = input.skipWhitespace(from: end)
-            guard input[i] == UInt8(ascii: ",") else { return (i, false) }
-            i = input.skipWhitespace(from: i + 1)
-            let next = input[i]
-            guard next == UInt8(ascii: "-") || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")) else {
-                return (i, true)
+            var i = start
+            while true {
+                let (float, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
+                // Out of range means the float overflows: "3.4028235e38", which is how Python and
+                // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
+                // rounds back to it, so it must stay in range.
+                if float.isInfinite && firstOutOfFloatRange == nil {
+                    firstOutOfFloatRange = numbers.count + count
+                }
+                if !isIntegral { allIntegers = false }
+                if count == batch {
+                    numbers.append(contentsOf: UnsafeBufferPointer(start: pending, count: count))
+                    count = 0
+                }
+                pending[count] = float
+                count += 1
+                read += 1
+                i = input.skipWhitespace(from: end)
+                guard input[i] == UInt8(ascii: ",") else { return (i, false) }
+                i = input.skipWhitespace(from: i + 1)
+                let next = input[i]
+                guard next == UInt8(ascii: "-") || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")) else {
+                    return (i, true)
+                }
             }
         }
     }

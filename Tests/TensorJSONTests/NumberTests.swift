@@ -191,6 +191,18 @@ struct NumberTests {
         }
         #expect(negative.firstOutOfFloatRange == 1)
         #expect(inRange.firstOutOfFloatRange == nil)
+        // Past the scanner's first batch of 64 numbers in a row, and in a later row.
+        for (rows, columns, at) in [(1, 200, 150), (3, 100, 170)] {
+            let values = (0..<rows * columns).map { $0 == at || $0 == at + 5 ? "4e38" : "\($0 % 7).25" }
+            let text = "[" + (0..<rows).map { r in "[" + values[r * columns..<(r + 1) * columns].joined(separator: ",") + "]" }
+                .joined(separator: ",") + "]"
+            guard case .numbers(let long) = try parse(text) else {
+                Issue.record("expected a numeric array")
+                return
+            }
+            #expect(long.shape == [rows, columns] && long.firstOutOfFloatRange == at)
+            #expect(long.values[at - 1] == Float((at - 1) % 7) + 0.25 && long.values[at + 1] == Float((at + 1) % 7) + 0.25)
+        }
         // Outside arrays a number is a Double: 1e400 is +infinity there.
         #expect(try parse("1e400") == .number(.infinity))
         #expect(try parse("-1e99999999999999999999") == .number(-.infinity))
