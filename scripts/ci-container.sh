@@ -401,6 +401,22 @@ print("during the drain: /ready 503; the request in flight got 200 and the right
 EOF
 }
 
+# The image's OpenBLAS (Debian 12's 0.3.21) falls back to SSE3 kernels on CPUs newer than it
+# knows; the engine then has it choose again (README, "OpenBLAS picks its kernels"). On an
+# AVX-512 host the start-up log's blas_core must name an AVX-512 core.
+blas_core_matches_cpu() {
+    local core
+    core=$(podman logs "$1" 2>&1 | grep -oE 'blas_core"?[=:] ?"?[A-Za-z]+( \(replacing [A-Za-z]+\))?' | head -1)
+    echo "start-up log: $core"
+    [ -n "$core" ] || fail "no blas_core in the start-up log"
+    local flags
+    flags=$(grep -m1 '^flags' /proc/cpuinfo)
+    for flag in avx512f avx512bw avx512vl avx512dq; do
+        [[ " $flags " == *" $flag "* ]] || return 0
+    done
+    [[ $core =~ (SkylakeX|Cooperlake|SapphireRapids) ]] || fail "an AVX-512 CPU, but OpenBLAS runs $core"
+}
+
 run() {
     phase_start run
     local port rc
@@ -413,6 +429,7 @@ run() {
         -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=3 \
         "$IMAGE" >/dev/null
     wait_ready "$port"
+    blas_core_matches_cpu "$CONTAINER"
     probe "$port"
     log "HEALTHCHECK and the preStop command, inside the container"
     podman healthcheck run "$CONTAINER" || fail "podman healthcheck run: unhealthy"
