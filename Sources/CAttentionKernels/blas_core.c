@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 // The instruction set an OpenBLAS core's kernels use, on the scale of ak_instruction_level.
 static int core_level(const char *core) {
@@ -43,10 +44,15 @@ __attribute__((constructor)) static void match_blas_core_to_cpu(void) {
     if (core_level(corename()) >= cpu) return;
     const char *wanted = cpu == AK_LEVEL_X86_64_V4 ? "SkylakeX" : "Haswell";
     strncpy(replaced_core, corename(), sizeof replaced_core - 1);
+    // setenv copies the environment to a new array to add the variable; the process's own
+    // array, which it gets back below, stays as it was. Giving it back matters beyond tidiness:
+    // Swift's statically linked standard library finds the command line next to that array,
+    // and read an empty one after setenv (the server then ignored its subcommand).
+    char **environment = environ;
     setenv("OPENBLAS_CORETYPE", wanted, 0);
     quit();   // forgets the chosen core (gotoblas = NULL)
     init();   // chooses again, now by the variable, and sets the core's blocking parameters
-    unsetenv("OPENBLAS_CORETYPE");
+    environ = environment;
 }
 
 const char *ak_blas_core_replaced(void) { return replaced_core[0] ? replaced_core : NULL; }
