@@ -46,8 +46,9 @@ __attribute__((constructor)) static void match_blas_core_to_cpu(void) {
     strncpy(replaced_core, corename(), sizeof replaced_core - 1);
     // setenv copies the environment to a new array to add the variable; the process's own
     // array, which it gets back below, stays as it was. Giving it back matters beyond tidiness:
-    // Swift's statically linked standard library finds the command line next to that array,
-    // and read an empty one after setenv (the server then ignored its subcommand).
+    // with the Swift standard library linked statically (the container image), the program
+    // read an empty command line after setenv and ignored its subcommand (the image's
+    // HEALTHCHECK started a second server); with the original array back it reads it whole.
     char **environment = environ;
     setenv("OPENBLAS_CORETYPE", wanted, 0);
     quit();   // forgets the chosen core (gotoblas = NULL)
