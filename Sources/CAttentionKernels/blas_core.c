@@ -7,8 +7,9 @@
 // (BENCHMARKS.md, "BLAS core"). OpenBLAS's only switch is the OPENBLAS_CORETYPE variable,
 // read by its load-time constructor, so this file's constructor, which runs after OpenBLAS's
 // (a library's initialisers run before those of the program that needs it) and before main,
-// while the process is single-threaded, sets it and makes OpenBLAS choose again through the
-// same exported pair of functions its constructor and destructor use.
+// while no code of the program runs yet (OpenBLAS's own threads wait idle), sets it and makes
+// OpenBLAS choose again through the same exported pair of functions its constructor and
+// destructor use.
 //
 // It changes nothing when OPENBLAS_CORETYPE is set (the operator's choice, e.g. a kernel kept
 // off for a known bug), when OpenBLAS's core already uses the CPU's best instruction set, or
