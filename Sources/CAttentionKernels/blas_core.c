@@ -39,12 +39,13 @@ __attribute__((constructor)) static void match_blas_core_to_cpu(void) {
     const char *(*corename)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "openblas_get_corename");
     void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
     void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
-    if (!corename || !quit || !init || !corename()) return;
+    const char *chosen = corename && quit && init ? corename() : NULL;
+    if (!chosen) return;
 
     int cpu = ak_instruction_level();
-    if (core_level(corename()) >= cpu) return;
+    if (core_level(chosen) >= cpu) return;
     const char *wanted = cpu == AK_LEVEL_X86_64_V4 ? "SkylakeX" : "Haswell";
-    strncpy(replaced_core, corename(), sizeof replaced_core - 1);
+    strncpy(replaced_core, chosen, sizeof replaced_core - 1);
     // setenv copies the environment to a new array to add the variable; the process's own
     // array, which it gets back below, stays as it was. Giving it back matters beyond tidiness:
     // with the Swift standard library linked statically (the container image), the program
