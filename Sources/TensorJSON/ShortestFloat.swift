@@ -174,6 +174,7 @@ enum ShortestFloat {
     }
 
     /// ⌊m · factor / 2^shift⌋ for shift > 32, from two 32×32-bit products (the result fits 32 bits).
+    @inline(__always)
     private static func mulShift(_ m: UInt32, _ factor: UInt64, _ shift: Int32) -> UInt32 {
         let low = UInt64(m) &* (factor & 0xFFFF_FFFF)
         let high = UInt64(m) &* (factor >> 32)

@@ -25,14 +25,23 @@ struct TensorScanner {
     /// How many arrays may be open at once before the reader's depth limit is exceeded.
     private let depthBudget: Int
 
-    /// Start offset and element count of each open array, outermost first. Counts and
-    /// extents cannot overflow: each element takes at least one byte of the input.
-    private var openStarts: [Int] = []
-    private var counts: [Int] = []
-    /// The extent of each dimension (-1 until the first array at that depth closes),
-    /// and the offset where it became known.
-    private var shape: [Int] = []
-    private var shapeOrigins: [Int] = []
+    /// An array that is open: where its `[` is and how many elements it has so far.
+    /// Counts and extents cannot overflow: each element takes at least one byte of the input.
+    private struct OpenArray {
+        let start: Int
+        var count = 0
+    }
+
+    /// A dimension: its extent (-1 until the first array at that depth closes), and the
+    /// offset where that became known.
+    private struct Dimension {
+        var extent = -1
+        var origin: Int
+    }
+
+    /// The open arrays, outermost first.
+    private var open: [OpenArray] = []
+    private var dimensions: [Dimension] = []
     /// The depth of the arrays holding the leaves, once known, and where it was learnt.
     private var rank = 0
     private var rankOrigin = 0
@@ -40,6 +49,13 @@ struct TensorScanner {
     private var kindOrigin = 0
 
     private var numbers: [Float] = []
+    /// Numbers not yet in `numbers`: they gather on the stack and join it ``pendingCapacity``
+    /// at a time, so a tensor of up to that many numbers is one allocation of its exact
+    /// size rather than a series of growths (appended one by one, each also paid a call
+    /// into the runtime for the array's uniqueness check).
+    private let pending: UnsafeMutablePointer<Float>
+    private var pendingCount = 0
+    private static let pendingCapacity = 256
     private var bools: [Bool] = []
     private var firstOutOfFloatRange: Int?
     private var allIntegers = true
@@ -47,13 +63,19 @@ struct TensorScanner {
     /// Scans the array whose `[` is at `start`, allowing `depthBudget` levels of nesting
     /// (including this array).
     static func scan(_ input: Input, at start: Int, depthBudget: Int) throws(JSONParseError) -> Outcome {
-        var scanner = TensorScanner(input: input, depthBudget: depthBudget)
-        return try scanner.run(from: start)
+        try withUnsafeTemporaryAllocation(of: Float.self, capacity: pendingCapacity) { pending throws(JSONParseError) in
+            var scanner = TensorScanner(input: input, depthBudget: depthBudget, pending: pending.baseAddress!)
+            return try scanner.run(from: start)
+        }
     }
 
-    private init(input: Input, depthBudget: Int) {
+    private init(input: Input, depthBudget: Int, pending: UnsafeMutablePointer<Float>) {
         self.input = input
         self.depthBudget = depthBudget
+        self.pending = pending
+        // Most tensors are matrices or batches of them: no growth below rank 4.
+        open.reserveCapacity(4)
+        dimensions.reserveCapacity(4)
     }
 
     private mutating func run(from start: Int) throws(JSONParseError) -> Outcome {
@@ -79,21 +101,21 @@ struct TensorScanner {
                     guard matchesLiteral(isTrue ? "true" : "false", at: i) else { return giveUp(conflictAt: i, stoppedAt: i) }
                     if let conflict = acceptLeaf(.bools, at: i) { return giveUp(conflictAt: conflict, stoppedAt: i) }
                     bools.append(isTrue)
-                    counts[counts.count - 1] += 1
+                    open[open.count - 1].count += 1
                     i += isTrue ? 4 : 5
                     expectingValue = false
                 case UInt8(ascii: "["):
-                    let depth = openStarts.count + 1
+                    let depth = open.count + 1
                     if rank != 0 && depth > rank { return giveUp(conflictAt: rankOrigin, stoppedAt: i) }
                     if depth > depthBudget { return giveUp(conflictAt: i, stoppedAt: i) }
-                    counts[counts.count - 1] += 1
+                    open[open.count - 1].count += 1
                     push(i)
                     i = input.skipWhitespace(from: i + 1)
                     justOpened = true
                     continue
                 case UInt8(ascii: "]") where justOpened:
                     // An empty array holds the leaves' place: the rank is its depth.
-                    let depth = openStarts.count
+                    let depth = open.count
                     if rank == 0 {
                         rank = depth
                         rankOrigin = i
@@ -114,18 +136,16 @@ struct TensorScanner {
                     expectingValue = true
                     justOpened = false
                 case UInt8(ascii: "]"):
-                    let depth = openStarts.count
-                    let count = counts[depth - 1]
-                    if shape[depth - 1] < 0 {
-                        shape[depth - 1] = count
-                        shapeOrigins[depth - 1] = i
-                    } else if shape[depth - 1] != count {
-                        return giveUp(conflictAt: shapeOrigins[depth - 1], stoppedAt: i)
+                    let depth = open.count
+                    let count = open[depth - 1].count
+                    if dimensions[depth - 1].extent < 0 {
+                        dimensions[depth - 1] = Dimension(extent: count, origin: i)
+                    } else if dimensions[depth - 1].extent != count {
+                        return giveUp(conflictAt: dimensions[depth - 1].origin, stoppedAt: i)
                     }
-                    openStarts.removeLast()
-                    counts.removeLast()
+                    open.removeLast()
                     justOpened = false
-                    if openStarts.isEmpty { return finish(end: i + 1) }
+                    if open.isEmpty { return finish(end: i + 1) }
                     i = input.skipWhitespace(from: i + 1)
                 default:
                     return giveUp(conflictAt: i, stoppedAt: i)
@@ -136,18 +156,16 @@ struct TensorScanner {
 
     /// Opens an array whose `[` is at `offset`.
     private mutating func push(_ offset: Int) {
-        openStarts.append(offset)
-        counts.append(0)
-        if shape.count < openStarts.count {
-            shape.append(-1)
-            shapeOrigins.append(offset)
+        open.append(OpenArray(start: offset))
+        if dimensions.count < open.count {
+            dimensions.append(Dimension(origin: offset))
         }
     }
 
     /// Checks that a leaf of `leafKind` may appear at the current depth; returns the
     /// offset of the earlier evidence it conflicts with, or nil when it fits.
     private mutating func acceptLeaf(_ leafKind: LeafKind, at offset: Int) -> Int? {
-        let depth = openStarts.count
+        let depth = open.count
         if rank == 0 {
             rank = depth
             rankOrigin = offset
@@ -170,43 +188,36 @@ struct TensorScanner {
     /// rest. Returns where it stopped and whether a value is expected there (a `,` was read
     /// and what follows is not a number: the state machine words or accepts it).
     private mutating func scanNumberRun(from start: Int) throws(JSONParseError) -> (end: Int, expectingValue: Bool) {
-        // The numbers gather in a stack buffer and join `numbers` a batch at a time: appended
-        // one by one, each paid a call into the runtime for the array's uniqueness check.
-        let batch = 64
-        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: batch) { buffer throws(JSONParseError) in
-            let pending = buffer.baseAddress!
-            var count = 0
-            var read = 0
-            defer {
-                numbers.append(contentsOf: UnsafeBufferPointer(start: pending, count: count))
-                counts[counts.count - 1] += read
+        var read = 0
+        defer { open[open.count - 1].count += read }
+        var i = start
+        while true {
+            let (float, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
+            // Out of range means the float overflows: "3.4028235e38", which is how Python and
+            // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
+            // rounds back to it, so it must stay in range.
+            if float.isInfinite && firstOutOfFloatRange == nil {
+                firstOutOfFloatRange = numbers.count + pendingCount
             }
-            var i = start
-            while true {
-                let (float, isIntegral, end) = try NumberParser.parseFloat(input, at: i)
-                // Out of range means the float overflows: "3.4028235e38", which is how Python and
-                // Swift print Float.greatestFiniteMagnitude, is a little above it as a Double but
-                // rounds back to it, so it must stay in range.
-                if float.isInfinite && firstOutOfFloatRange == nil {
-                    firstOutOfFloatRange = numbers.count + count
-                }
-                if !isIntegral { allIntegers = false }
-                if count == batch {
-                    numbers.append(contentsOf: UnsafeBufferPointer(start: pending, count: count))
-                    count = 0
-                }
-                pending[count] = float
-                count += 1
-                read += 1
-                i = input.skipWhitespace(from: end)
-                guard input[i] == UInt8(ascii: ",") else { return (i, false) }
-                i = input.skipWhitespace(from: i + 1)
-                let next = input[i]
-                guard next == UInt8(ascii: "-") || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")) else {
-                    return (i, true)
-                }
+            if !isIntegral { allIntegers = false }
+            if pendingCount == Self.pendingCapacity { flushPending() }
+            pending[pendingCount] = float
+            pendingCount += 1
+            read += 1
+            i = input.skipWhitespace(from: end)
+            guard input[i] == UInt8(ascii: ",") else { return (i, false) }
+            i = input.skipWhitespace(from: i + 1)
+            let next = input[i]
+            guard next == UInt8(ascii: "-") || (next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9")) else {
+                return (i, true)
             }
         }
+    }
+
+    /// Moves the pending numbers to `numbers`.
+    private mutating func flushPending() {
+        numbers.append(contentsOf: UnsafeBufferPointer(start: pending, count: pendingCount))
+        pendingCount = 0
     }
 
     private func matchesLiteral(_ literal: StaticString, at offset: Int) -> Bool {
@@ -221,12 +232,13 @@ struct TensorScanner {
     /// both it and the current position, so they cannot be tensors; arrays that began
     /// after it may still be, and get their own scan.
     private func giveUp(conflictAt origin: Int, stoppedAt position: Int) -> Outcome {
-        .notATensor(nonTensorStarts: openStarts.filter { $0 < origin }, stoppedAt: position)
+        .notATensor(nonTensorStarts: open.map(\.start).filter { $0 < origin }, stoppedAt: position)
     }
 
-    private func finish(end: Int) -> Outcome {
+    private mutating func finish(end: Int) -> Outcome {
+        flushPending()
         // The shape has one entry per depth down to the leaves' arrays.
-        let finalShape = Array(shape.prefix(rank))
+        let finalShape = dimensions.prefix(rank).map(\.extent)
         if kind == .bools {
             return .bools(BoolArray(shape: finalShape, values: bools), end: end)
         }

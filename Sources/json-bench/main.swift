@@ -1,8 +1,9 @@
 // json-bench: decode and encode throughput of tensor JSON documents, TensorJSON against
 // Foundation's JSONSerialization and JSONDecoder/JSONEncoder, measured in the same run.
 //
-//   swift build -c release --product json-bench && .build/release/json-bench [--runs N] [--pathological]
+//   swift build -c release --product json-bench && .build/release/json-bench [--runs N] [--case TEXT] [--pathological]
 //
+// --case keeps the cases whose name contains TEXT (e.g. --case "6 decimals").
 // --pathological measures unusual documents instead (PathologicalDocuments).
 //
 // Each cell is the median of N timed runs after one warm-up. MB/s always divides the
@@ -20,6 +21,13 @@ let runs: Int = {
         return n
     }
     return 7
+}()
+
+/// The text a case's name must contain to run (`--case`), or nil for all cases.
+let caseFilter: String? = {
+    let arguments = CommandLine.arguments
+    guard let flag = arguments.firstIndex(of: "--case"), flag + 1 < arguments.count else { return nil }
+    return arguments[flag + 1]
 }()
 
 /// SplitMix64: a small seeded generator so every run benchmarks the same numbers.
@@ -130,7 +138,7 @@ struct Row { let caseName: String; let operation: String; let library: String; l
 var rows: [Row] = []
 var sink = 0  // keeps results alive so the optimiser cannot drop the work
 
-for c in cases {
+for c in cases where caseFilter.map(c.name.contains) ?? true {
     let document = encodeTensorJSON(c)
     let data = Data(document)
     let megabytes = Double(document.count) / 1e6

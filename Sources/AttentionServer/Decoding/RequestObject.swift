@@ -98,7 +98,7 @@ struct RequestObject {
     /// in Float32 and no dimension empty.
     func tensor(_ name: String, ranks: ClosedRange<Int>, shapes: String) throws(Problem) -> Tensor? {
         guard let value = member(name) else { return nil }
-        let at = pointer.appending(name)
+        var at: JSONPointer { pointer.appending(name) }  // for errors only: building it allocates
         guard case .numbers(let array) = value else {
             throw TensorShapeDiagnosis.problem(for: value, field: name, at: at, leaf: .number, expected: "an array of numbers \(shapes)")
         }
@@ -119,7 +119,7 @@ struct RequestObject {
     /// A rectangular array of booleans as a mask of one of `ranks`.
     func boolTensor(_ name: String, ranks: ClosedRange<Int>, shapes: String) throws(Problem) -> BoolTensor? {
         guard let value = member(name) else { return nil }
-        let at = pointer.appending(name)
+        var at: JSONPointer { pointer.appending(name) }  // for errors only: building it allocates
         guard case .bools(let array) = value else {
             throw TensorShapeDiagnosis.problem(for: value, field: name, at: at, leaf: .bool, expected: "an array of booleans \(shapes)")
         }
@@ -134,7 +134,7 @@ struct RequestObject {
     /// A one-dimensional array of integers, each in `range`.
     func integers(_ name: String, in range: ClosedRange<Int>) throws(Problem) -> [Int]? {
         guard let value = member(name) else { return nil }
-        let at = pointer.appending(name)
+        var at: JSONPointer { pointer.appending(name) }  // for errors only: building it allocates
         guard case .numbers(let array) = value, array.shape.count == 1 else {
             throw wrongType(name, expected: "an array of integers", got: value)
         }

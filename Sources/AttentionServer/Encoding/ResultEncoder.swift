@@ -19,7 +19,7 @@ enum ResultEncoder {
 
     /// About 12 bytes per Float32 printed shortest, plus brackets.
     static func estimatedSize(_ result: AttentionResult) -> Int {
-        let tensors = [result.output, result.weights, result.positions, result.crossWeights].compactMap { $0 }
-        return 64 + 12 * tensors.reduce(0) { $0 + $1.scalars.count }
+        func count(_ tensor: Tensor?) -> Int { tensor?.scalars.count ?? 0 }
+        return 64 + 12 * (count(result.output) + count(result.weights) + count(result.positions) + count(result.crossWeights))
     }
 }
