@@ -164,11 +164,19 @@ enum NumberParser {
         // Two 8-byte words: the integer part, and the fraction after the point.
         guard integerStart + 17 <= input.count else { return nil }
         let integerWord = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: integerStart, as: UInt64.self))
-        let integerDigits = leadingDigitCount(integerWord)
-        guard integerDigits >= 1, integerDigits <= 7 else { return nil }
-        if integerDigits > 1 && integerWord & 0xFF == UInt64(UInt8(ascii: "0")) { return nil }  // a leading zero: an error
-        let integerPart = digitsValue(integerWord, count: integerDigits)
-        var end = integerStart + integerDigits
+        let integerPart: UInt64
+        var end: Int
+        if integerWord & 0xFFFF == 0x2E30 {
+            // "0.": most numbers of attention tensors lie in (-1, 1), and need no integer digits read.
+            integerPart = 0
+            end = integerStart + 1
+        } else {
+            let integerDigits = leadingDigitCount(integerWord)
+            guard integerDigits >= 1, integerDigits <= 7 else { return nil }
+            if integerDigits > 1 && integerWord & 0xFF == UInt64(UInt8(ascii: "0")) { return nil }  // a leading zero: an error
+            integerPart = digitsValue(integerWord, count: integerDigits)
+            end = integerStart + integerDigits
+        }
         var fraction: UInt64 = 0
         var fractionDigits = 0
         if input[end] == UInt8(ascii: ".") {
