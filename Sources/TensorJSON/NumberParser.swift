@@ -158,25 +158,33 @@ enum NumberParser {
     /// integral `Double` (its fraction, ≥ 10^-7, is far above half an ulp below 10^7).
     @inline(__always)
     private static func shortDecimal(_ input: Input, at start: Int) -> (value: Float, isIntegral: Bool, end: Int)? {
-        guard let base = input.base else { return nil }
-        let negative = input[start] == UInt8(ascii: "-")
-        let integerStart = negative ? start + 1 : start
-        // Two 8-byte words: the integer part, and the fraction after the point.
-        guard integerStart + 17 <= input.count else { return nil }
-        let integerWord = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: integerStart, as: UInt64.self))
-        let integerPart: UInt64
-        var end: Int
-        if integerWord & 0xFFFF == 0x2E30 {
-            // "0.": most numbers of attention tensors lie in (-1, 1), and need no integer digits read.
-            integerPart = 0
-            end = integerStart + 1
-        } else {
-            let integerDigits = leadingDigitCount(integerWord)
-            guard integerDigits >= 1, integerDigits <= 7 else { return nil }
-            if integerDigits > 1 && integerWord & 0xFF == UInt64(UInt8(ascii: "0")) { return nil }  // a leading zero: an error
-            integerPart = digitsValue(integerWord, count: integerDigits)
-            end = integerStart + integerDigits
+        // The reach: a sign, two 8-byte words (the integer part, and the fraction after the
+        // point) and the byte after them.
+        guard let base = input.base, start >= 0, start + 18 <= input.count else { return nil }
+        let head = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+        let negative = head & 0xFF == UInt64(UInt8(ascii: "-"))
+        if head & 0xFFFF == 0x2E30 || head & 0xFF_FFFF == 0x2E_302D {
+            // "0." or "-0.": most numbers of attention tensors lie in (-1, 1). Their fraction's
+            // word is loaded at both places it may start, so that finding where this number
+            // ends, and the next begins, waits on one load rather than two in a row.
+            let unsigned = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start + 2, as: UInt64.self))
+            let signed = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start + 3, as: UInt64.self))
+            let fractionWord = negative ? signed : unsigned
+            let fractionDigits = leadingDigitCount(fractionWord)
+            guard fractionDigits >= 1, fractionDigits <= 7 else { return nil }
+            let end = start + (negative ? 3 : 2) + fractionDigits
+            guard endsShortDecimal(input[end]) else { return nil }
+            let fraction = digitsValue(fractionWord, count: fractionDigits)
+            let value = Float(fraction) / floatPowersOfTen[fractionDigits]  // fraction < 10^7 < 2^24
+            return (negative ? -value : value, fraction == 0, end)
         }
+        let integerStart = negative ? start + 1 : start
+        let integerWord = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: integerStart, as: UInt64.self))
+        let integerDigits = leadingDigitCount(integerWord)
+        guard integerDigits >= 1, integerDigits <= 7 else { return nil }
+        if integerDigits > 1 && integerWord & 0xFF == UInt64(UInt8(ascii: "0")) { return nil }  // a leading zero: an error
+        let integerPart = digitsValue(integerWord, count: integerDigits)
+        var end = integerStart + integerDigits
         var fraction: UInt64 = 0
         var fractionDigits = 0
         if input[end] == UInt8(ascii: ".") {
@@ -186,8 +194,7 @@ enum NumberParser {
             fraction = digitsValue(fractionWord, count: fractionDigits)
             end += 1 + fractionDigits
         }
-        let next = input[end]
-        guard next != UInt8(ascii: "e"), next != UInt8(ascii: "E"), next != UInt8(ascii: "."), !isDigit(next) else { return nil }
+        guard endsShortDecimal(input[end]) else { return nil }
 
         let significand = integerPart &* UInt64(truncatingIfNeeded: powersOfTenInteger[fractionDigits]) &+ fraction
         var value: Float
@@ -198,6 +205,13 @@ enum NumberParser {
         }
         if negative { value = -value }
         return (value, fraction == 0, end)
+    }
+
+    /// Whether `byte`, after a short decimal's digits, ends it: not an exponent, a second
+    /// point or an eighth digit, which the general parser reads (or rejects).
+    @inline(__always)
+    private static func endsShortDecimal(_ byte: UInt8) -> Bool {
+        byte != UInt8(ascii: "e") && byte != UInt8(ascii: "E") && byte != UInt8(ascii: ".") && !isDigit(byte)
     }
 
     /// 10^0 ... 10^7 as integers.

@@ -97,6 +97,11 @@ struct NumberTests {
                   "9999999.9999999", "9999999", "0.0000001", "0.000000", "-0.0", "0", "-0", "1.0", "0.1", "0.3",
                   "0.5", "1.5", "2.5", "8388608.5", "8388609.5", "0.33333334", "3.4028235", "1.1754944",
                   "0.059604645"]
+        // The "0." and "-0." path, every fraction length it takes and the ones after it.
+        for digits in 1...9 {
+            let fraction = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            texts += ["0." + fraction, "-0." + fraction, "0." + String(repeating: "0", count: digits), "-0." + String(repeating: "9", count: digits)]
+        }
         for _ in 0..<10_000 {
             // A float's value plus or minus a whole number of units in the 7th decimal place.
             let value = Float.random(in: 0..<1000, using: &rng)
@@ -135,7 +140,7 @@ struct NumberTests {
         #expect(!mixed.allIntegers)
         #expect(atEnd.values == [1.25])
         let padding = String(repeating: " ", count: 20)
-        for bad in ["01.5", "1.", "1.e5", "-", "-.5", "1.5.3", "0x10", "1..2", "00"] {
+        for bad in ["01.5", "1.", "1.e5", "-", "-.5", "1.5.3", "0x10", "1..2", "00", "0.", "-0.", "0.e1", "-0..5", "0.1.2", "-00.5"] {
             let error = try #require(parseError("[\(bad)\(padding)]"), "\(bad)")
             // The same error as without the padding, where the short path cannot read ahead.
             let unpadded = try #require(parseError("[\(bad)]"))
@@ -143,11 +148,11 @@ struct NumberTests {
             #expect(error.message == unpadded.message, "\(bad)")
         }
         // Exponents and long fractions after a short-looking start.
-        guard case .numbers(let longer) = try parse("[1.5e3, 0.123456789, 12345678.5, 1.25E-2\(padding)]") else {
+        guard case .numbers(let longer) = try parse("[1.5e3, 0.123456789, 12345678.5, 1.25E-2, -0.5e1, 0.25E+1\(padding)]") else {
             Issue.record("expected a numeric array")
             return
         }
-        #expect(longer.values == [1500, Float(Double("0.123456789")!), 12345678.5, 0.0125])
+        #expect(longer.values == [1500, Float(Double("0.123456789")!), 12345678.5, 0.0125, -5, 2.5])
     }
 
     @Test func scalarNumbersAreCorrectlyRoundedDoubles() throws {
