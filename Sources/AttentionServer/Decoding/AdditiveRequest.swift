@@ -27,8 +27,7 @@ enum AdditiveRequest {
         let bias = try request.tensor("bias", ranks: 1...1, shapes: "[h]")
 
         var options = AdditiveAttentionOptions()
-        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "mask", "key_lengths"],
-                                                 maskShapes: "booleans broadcastable to [B, L, S]")
+        options.masking = try MaskingFields.read(request, maskShapes: "booleans broadcastable to [B, L, S]")
         options.mode = try request.choice("mode", of: AttentionMode.self) ?? .soft
         options.returnWeights = try request.bool("return_weights") ?? true
         if options.returnWeights {

@@ -21,8 +21,7 @@ enum DotProductRequest {
         }
         var options = DotProductAttentionOptions()
         options.scale = try request.number("scale")
-        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "window", "mask", "key_lengths",
-                                                                   "global_tokens"],
+        options.masking = try MaskingFields.read(request, extras: [.window, .globalTokens],
                                                  maskShapes: "booleans broadcastable to [.., L, S]")
         options.positions = try PositionFields.read(request, heads: query.rank == 4 ? query.shape[1] : 1)
         options.bias = try request.tensor("bias", ranks: 1...4, shapes: "numbers broadcastable to [.., L, S]")

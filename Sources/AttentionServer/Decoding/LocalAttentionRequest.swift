@@ -38,8 +38,7 @@ enum LocalAttentionRequest {
                                             tensors: { tensors[$0] })
 
         var options = LuongLocalOptions()
-        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "mask", "key_lengths"],
-                                                 maskShapes: "booleans broadcastable to [B, T, S]")
+        options.masking = try MaskingFields.read(request, maskShapes: "booleans broadcastable to [B, T, S]")
         options.mode = try request.choice("mode", of: AttentionMode.self) ?? .soft
         options.returnWeights = try request.bool("return_weights") ?? true
         if options.returnWeights {

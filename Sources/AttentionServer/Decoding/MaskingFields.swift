@@ -3,19 +3,27 @@ import AttentionEngine
 /// The masking fields the endpoints share: `causal`, `causal_alignment`, `window`,
 /// `mask`, `key_lengths` and `global_tokens`.
 enum MaskingFields {
-    /// Reads the masking fields `fields` (a subset of the shared ones) into a ``Masking``.
-    static func read(_ request: RequestObject, fields: Set<String>, maskShapes: String) throws(Problem) -> Masking {
+    /// The fields some endpoints read beyond `causal`, `causal_alignment`, `mask` and
+    /// `key_lengths`, which all of them read.
+    struct Extras: OptionSet {
+        let rawValue: Int
+        static let window = Extras(rawValue: 1 << 0)
+        static let globalTokens = Extras(rawValue: 1 << 1)
+    }
+
+    /// Reads the shared masking fields, and `extras`, into a ``Masking``.
+    static func read(_ request: RequestObject, extras: Extras = [], maskShapes: String) throws(Problem) -> Masking {
         var masking = Masking()
-        let causal = fields.contains("causal") ? try request.bool("causal") ?? false : false
-        let alignment = fields.contains("causal_alignment") ? try request.choice("causal_alignment", of: CausalAlignment.self) : nil
+        let causal = try request.bool("causal") ?? false
+        let alignment = try request.choice("causal_alignment", of: CausalAlignment.self)
         if alignment != nil, !causal {
             throw request.invalid("causal_alignment", "`causal_alignment` applies only with `\"causal\": true`.")
         }
         if causal { masking.causal = alignment ?? .topLeft }
-        if fields.contains("window") { masking.window = try window(request) }
-        if fields.contains("mask") { masking.mask = try request.boolTensor("mask", ranks: 1...4, shapes: maskShapes) }
-        if fields.contains("key_lengths") { masking.keyLengths = try request.integers("key_lengths", in: 0...Int(Int32.max)) }
-        if fields.contains("global_tokens") { masking.globalTokens = try request.integers("global_tokens", in: 0...Int(Int32.max)) }
+        if extras.contains(.window) { masking.window = try window(request) }
+        masking.mask = try request.boolTensor("mask", ranks: 1...4, shapes: maskShapes)
+        masking.keyLengths = try request.integers("key_lengths", in: 0...Int(Int32.max))
+        if extras.contains(.globalTokens) { masking.globalTokens = try request.integers("global_tokens", in: 0...Int(Int32.max)) }
         return masking
     }
 

@@ -38,7 +38,7 @@ enum MultiHeadRequest {
 
         var options = MultiHeadAttentionOptions()
         options.scale = try request.number("scale")
-        options.masking = try MaskingFields.read(request, fields: ["causal", "causal_alignment", "window", "mask", "key_lengths"],
+        options.masking = try MaskingFields.read(request, extras: .window,
                                                  maskShapes: "booleans [L, S] or [B, L, S]")
         options.positions = try PositionFields.read(request, heads: numHeads)
         options.weights = try weightsMode(request)

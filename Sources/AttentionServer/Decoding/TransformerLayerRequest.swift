@@ -46,7 +46,6 @@ enum TransformerLayerRequest {
 
     /// The self-attention's masking: `causal` (with `causal_alignment`), `mask`, `key_lengths`.
     private static func selfMasking(_ request: RequestObject) throws(Problem) -> Masking {
-        try MaskingFields.read(request, fields: ["causal", "causal_alignment", "mask", "key_lengths"],
-                               maskShapes: "booleans [L, L] or [B, L, L]")
+        try MaskingFields.read(request, maskShapes: "booleans [L, L] or [B, L, L]")
     }
 }

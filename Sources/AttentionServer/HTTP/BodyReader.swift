@@ -22,13 +22,18 @@ enum BodyReader {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
         ContinueExpectation.answer(request, on: channel)
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(declared ?? 0)
+        // A body that arrives in one chunk, as small ones do, is that chunk: no copy.
+        var body: ByteBuffer?
         do {
             for try await chunk in request.body {
-                guard buffer.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limit) }
+                guard (body?.readableBytes ?? 0) + chunk.readableBytes <= limit else { throw tooLarge(limit) }
+                guard body != nil else {
+                    body = chunk
+                    continue
+                }
                 var chunk = chunk
-                buffer.writeBuffer(&chunk)
+                body!.reserveCapacity(declared ?? 0)
+                body!.writeBuffer(&chunk)
             }
         } catch HTTPParserError.invalidEOFState {
             throw RequestScope.ClientGone()
@@ -38,6 +43,6 @@ enum BodyReader {
             // The connection failed under the read (a reset): the client is gone too.
             throw RequestScope.ClientGone()
         }
-        return buffer
+        return body ?? ByteBuffer()
     }
 }
