@@ -46,7 +46,7 @@ TENSOR_JSON = {
     "control-char": b'"a\x01b"',
 }
 
-V1 = {  # endpoint selector byte (V1Endpoint order): 0 attention, 1 multi-head, 2 additive
+V1 = {  # endpoint selector byte (Mechanism.all order): 0 attention, 1 multi-head, 2 additive
     "attention-causal": (0, {"query": [[1, 0], [0, 1]], "key": [[1, 0], [0, 1], [1, 1]],
                              "value": [[1, 2], [3, 4], [5, 6]], "causal": True}),
     "attention-options": (0, {"query": [[[1, 0], [0, 1]]], "key": [[[1, 0], [0, 1]]], "value": [[[1, 2], [3, 4]]],
@@ -75,7 +75,7 @@ def v2_input(name, datatype, shape, data=None, binary_size=None):
 
 
 def v2_seed(model, request, binary=b"", header=True):
-    """model: 0 scaled dot-product, 1 multi-head, 2 additive (ModelCatalog.all order)."""
+    """model: 0 scaled dot-product, 1 multi-head, 2 additive (Mechanism.all order)."""
     text = json.dumps(request).encode()
     line = str(len(text)).encode() if header else b""
     return bytes([model]) + line + b"\n" + text + binary

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// The service's application type, as ``buildApplication(_:logger:metrics:readiness:)`` returns it.
 public typealias AttentionApplication = Application<RouterResponder<AttentionRequestContext>>
 
-/// Builds the HTTP application: the engine and its pool, the codec threads, the routes,
+/// Builds the HTTP application: the engine and its pool, the serialization threads, the routes,
 /// the middleware, and the services that stop them in order. Shared by the executable
 /// and the tests.
 ///
@@ -20,7 +20,7 @@ public typealias AttentionApplication = Application<RouterResponder<AttentionReq
 ///   - onServerRunning: called with the bound port once the listener is up.
 ///
 /// Shutdown order (ServiceLifecycle stops services last-first): the listener closes and
-/// in-flight requests finish, then the engine drains its pool, then the codec threads end.
+/// in-flight requests finish, then the engine drains its pool, then the serialization threads end.
 /// Readiness turns 503 before all of this: see ``ReadinessDrain``.
 public func buildApplication(
     _ configuration: ServerConfiguration,
@@ -31,8 +31,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> AttentionApplication {
     let engine = engine ?? AttentionEngine(configuration: .init(workers: configuration.workers, queueDepth: configuration.queueDepth))
-    let codec = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
-    codec.start()
+    let serializationThreads = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
+    serializationThreads.start()
     let connections = ConnectionRegistry()
 
     var table = RouteTable()
@@ -49,12 +49,10 @@ public func buildApplication(
     router.add(middleware: ProblemMiddleware(routes: table))
     HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
     IndexController().addRoutes(to: router)
-    V1Controller(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
-                 codec: CodecPool(threads: codec))
-        .addRoutes(to: router)
-    V2Controller(engine: engine, readiness: readiness, configuration: configuration, metrics: metrics,
-                 connections: connections, codec: CodecPool(threads: codec))
-        .addRoutes(to: router)
+    let pipeline = InferencePipeline(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
+                                     serialization: SerializationThreads(threads: serializationThreads))
+    V1Controller(pipeline: pipeline).addRoutes(to: router)
+    V2Controller(pipeline: pipeline, readiness: readiness).addRoutes(to: router)
 
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [
@@ -74,7 +72,7 @@ public func buildApplication(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
-        services: [ShutdownService(name: "codec threads") { try? await codec.shutdownGracefully() },
+        services: [ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },
                    ShutdownService(name: "engine") { await engine.shutdown() }],
         onServerRunning: { channel in
             readiness.markServing()

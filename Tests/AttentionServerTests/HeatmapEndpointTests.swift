@@ -90,7 +90,7 @@ import Testing
     @Test func localAttentionHatchesOutsideEachWindow() async throws {
         try await makeApplication().test(.router) { client in
             // local-m, D = 1, T = 3 targets over S = 5 sources: target t sees sources t−1 … t+1.
-            let body = FamilyErrorTests.with(FamilyErrorTests.local, ["format": "svg"])
+            let body = MechanismErrorTests.with(MechanismErrorTests.local, ["format": "svg"])
             let (response, svg) = try await postSVG(client, "/v1/attention/local", body)
             #expect(response.status == .ok, "\(response.text)")
             let panel = try #require(svg?.descendants(ofClass: "panel").first)
@@ -105,8 +105,8 @@ import Testing
     @Test func layersDrawTheirSelfAttentionHeads() async throws {
         try await makeApplication().test(.router) { client in
             for path in ["/v1/transformer/encoder-layer", "/v1/transformer/decoder-layer"] {
-                let base = path.hasSuffix("encoder-layer") ? FamilyErrorTests.encoder : FamilyErrorTests.decoder
-                let (response, svg) = try await postSVG(client, path, FamilyErrorTests.with(base, ["format": "svg", "causal": true]))
+                let base = path.hasSuffix("encoder-layer") ? MechanismErrorTests.encoder : MechanismErrorTests.decoder
+                let (response, svg) = try await postSVG(client, path, MechanismErrorTests.with(base, ["format": "svg", "causal": true]))
                 #expect(response.status == .ok, "\(path): \(response.text)")
                 let panels = try #require(svg).descendants(ofClass: "panel")
                 #expect(panels.map { $0.attributes["data-head"] } == ["0", "1", nil], "\(path)")
@@ -154,23 +154,23 @@ import Testing
     }
 
     @Test func theSVGIsPricedByTheCellsItDraws() throws {
-        // 64×64 weights: JSON would price them about 49 KB, under the codec pool's inline limit,
-        // but their SVG is far larger and must be written on the codec threads.
+        // 64×64 weights: JSON would price them about 49 KB, under the serialization threads' inline limit,
+        // but their SVG is far larger and must be written on those threads.
         let rows = (0..<64).map { [Double($0 % 3), 1.0] }
         let budget = WeightsBudget(maxWeights: 1 << 20, maxHeatmapCells: 1 << 16)
         let body = jsonBody(["query": rows, "key": rows, "value": rows, "format": "svg"])
-        let plan = try #require(V1Controller.decode(body, endpoint: .dotProduct, budget: budget).1)
+        let plan = try #require(V1Codec(mechanism: .scaledDotProduct, budget: budget).decode(body).heatmap)
         #expect(plan.cells == 64 * 64)
         let weights = try Tensor(shape: [64, 64], scalars: [Float](repeating: 1 / 64, count: 64 * 64))
         let svg = HeatmapSVG.render(weights: weights, headAxis: false, visible: nil, labels: plan.labels, title: plan.title)
-        let inlineLimit = CodecPool(threads: .singleton).inlineLimit
+        let inlineLimit = SerializationThreads(threads: .singleton).inlineLimit
         #expect(svg.utf8.count > inlineLimit && plan.estimatedSize > inlineLimit)
 
         // Two heads draw three panels (each head and their average).
         let identity = [[1.0, 0.0], [0.0, 1.0]]
         let heads = jsonBody(["query": sentence, "num_heads": 2, "w_q": identity, "w_k": identity, "w_v": identity,
                               "format": "svg"])
-        let headsPlan = try #require(V1Controller.decode(heads, endpoint: .multiHead, budget: budget).1)
+        let headsPlan = try #require(V1Codec(mechanism: .multiHead, budget: budget).decode(heads).heatmap)
         #expect(headsPlan.cells == 3 * 3 * 3)
     }
 

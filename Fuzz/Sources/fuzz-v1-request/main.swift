@@ -1,7 +1,7 @@
 // Fuzzes the decoding of v1 request bodies, exactly as `POST /v1/attention…` runs it
-// (TensorJSON, then the endpoint's field-by-field validation into an engine job).
+// (TensorJSON, then the mechanism's description read field by field into an engine job).
 //
-// Input: the first byte picks the endpoint (in `V1Endpoint` order: 0 attention,
+// Input: the first byte picks the mechanism (in `Mechanism.all` order: 0 attention,
 // 1 multi-head, 2 additive, then local, positional encoding and the layers); the rest is
 // the body. Checked: each body either becomes a job or is refused with a problem of the
 // three kinds a body can cause, with a detail and a well-formed JSON pointer.
@@ -16,11 +16,10 @@ let budget = WeightsBudget(maxWeights: ServerConfiguration().maxWeights)
 func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = fuzzInput(data, size)
     guard let selector = input.first else { return 0 }
-    let endpoints = V1Endpoint.allCases
-    let endpoint = endpoints[Int(selector) % endpoints.count]
+    let mechanism = Mechanism.all[Int(selector) % Mechanism.all.count]
     let body = ByteBuffer(bytes: input.dropFirst())
     do {
-        _ = try V1Controller.decode(body, endpoint: endpoint, budget: budget)
+        _ = try V1Codec(mechanism: mechanism, budget: budget).decode(body)
     } catch {
         precondition([.malformedJSON, .invalidRequest, .weightsTooLarge].contains(error.kind), "unexpected \(error.kind)")
         precondition(!error.detail.isEmpty, "empty detail")

@@ -1,10 +1,10 @@
 // Fuzzes the decoding of Open Inference Protocol requests, as `POST /v2/models/…/infer`
 // runs it after the body arrived: the binary tensor splitter (`Inference-Header-Content-Length`,
-// `binary_data_size`), the JSON header, the inputs and outputs, and the model's plan.
+// `binary_data_size`), the JSON header, the inputs and outputs, and the model's engine job.
 //
-// Input: the first byte picks the model (in `ModelCatalog.all` order); then one line holding the
+// Input: the first byte picks the model (in `Mechanism.all` order); then one line holding the
 // Inference-Header-Content-Length value (an empty line: no such header); the rest is the
-// body. Checked: each body either becomes a plan or is refused with 400 (or 413 for
+// body. Checked: each body either becomes a job or is refused with 400 (or 413 for
 // weights over the budget) and a message.
 @testable import AttentionServer
 import FuzzSupport
@@ -18,7 +18,7 @@ let newline = UInt8(ascii: "\n")
 func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = fuzzInput(data, size)
     guard let selector = input.first else { return 0 }
-    let model = ModelCatalog.all[Int(selector) % ModelCatalog.all.count]
+    let model = Mechanism.all[Int(selector) % Mechanism.all.count]
     let rest = input.dropFirst()
     let lineEnd = rest.firstIndex(of: newline) ?? rest.endIndex
     let headerLine = rest[..<lineEnd]
@@ -27,7 +27,7 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     precondition(InferenceRequest.parsingCost(of: body, headerLength: headerLength) <= body.readableBytes)
     do {
-        _ = try InferencePlan(InferenceRequest.parse(body, headerLength: headerLength), model: model, budget: budget)
+        _ = try V2Codec(mechanism: model, budget: budget, headerLength: headerLength).decode(body)
     } catch {
         precondition(error.status == .badRequest || error.status == .contentTooLarge, "unexpected status \(error.status)")
         precondition(!error.message.isEmpty, "empty message")

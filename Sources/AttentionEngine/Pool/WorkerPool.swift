@@ -44,7 +44,7 @@ final class WorkerPool: @unchecked Sendable {
         return Admission(pool: self)
     }
 
-    fileprivate func release() {
+    func release() {
         condition.lock()
         admitted -= 1
         // Only `waitUntilIdle()` waits for a release, and only once admission has stopped:
@@ -228,26 +228,6 @@ final class WorkerPool: @unchecked Sendable {
     }
 }
 
-/// A place reserved for one job; released when the job ends, or when dropped unused.
-public final class Admission: @unchecked Sendable {
-    private let lock = NSLock()
-    private weak var pool: WorkerPool?
-    private var released = false
-
-    fileprivate init(pool: WorkerPool) { self.pool = pool }
-
-    /// Gives the place back (idempotent).
-    public func release() {
-        lock.lock()
-        let first = !released
-        released = true
-        lock.unlock()
-        if first { pool?.release() }
-    }
-
-    deinit { release() }
-}
-
 /// The handle a running job uses to split its work.
 struct ParallelContext: @unchecked Sendable {
     fileprivate let pool: WorkerPool
@@ -265,42 +245,9 @@ struct ParallelContext: @unchecked Sendable {
     var workers: Int { pool.workerCount }
 }
 
-/// How long a job waited for a worker and how long it ran.
-public struct JobTiming: Sendable, Equatable {
-    public var queued: Duration
-    public var compute: Duration
-    public init(queued: Duration = .zero, compute: Duration = .zero) {
-        self.queued = queued
-        self.compute = compute
-    }
-}
-
 struct JobOutcome<T: Sendable>: Sendable {
     let value: T
     let timing: JobTiming
-}
-
-/// What the pool is doing now.
-public struct EngineStatus: Sendable, Equatable {
-    public let workers: Int
-    /// Jobs that may be admitted at once (`workers + queueDepth`).
-    public let capacity: Int
-    /// Jobs admitted and not finished (running, waiting, or reserved).
-    public let admitted: Int
-    /// Jobs waiting for a worker.
-    public let queued: Int
-    /// Jobs on a worker now.
-    public let running: Int
-    /// False once draining has begun.
-    public let accepting: Bool
-}
-
-/// Why the engine did not take a job.
-public enum EngineError: Error, Sendable, Equatable {
-    /// `capacity` jobs are already admitted; retry later.
-    case overloaded(capacity: Int)
-    /// The engine is draining or stopped.
-    case shuttingDown
 }
 
 private final class Job: @unchecked Sendable {

@@ -6,7 +6,7 @@ import TensorJSON
 /// `GET /openapi.yaml`, the contract.
 struct IndexController {
     static let endpoints: [(method: String, path: String, summary: String)] =
-        V1Endpoint.allCases.map { (method: "POST", path: $0.path, summary: $0.summary) } + [
+        Mechanism.all.map { (method: "POST", path: $0.path, summary: $0.summary) } + [
             ("GET", "/health", "Liveness: 200 while the process serves"),
             ("GET", "/ready", "Readiness: 200 when the pool accepts work, 503 while starting or draining"),
             ("GET", "/metrics", "Prometheus metrics"),
@@ -14,7 +14,7 @@ struct IndexController {
             ("GET", "/v2", "Open Inference Protocol (KServe v2): server metadata"),
             ("GET", "/v2/health/live", "v2 liveness"),
             ("GET", "/v2/health/ready", "v2 readiness"),
-            ("GET", "/v2/models/{name}", "v2 model metadata; models: \(ModelCatalog.names.joined(separator: ", "))"),
+            ("GET", "/v2/models/{name}", "v2 model metadata; models: \(Mechanism.all.map(\.name).joined(separator: ", "))"),
             ("GET", "/v2/models/{name}/ready", "v2 model readiness"),
             ("POST", "/v2/models/{name}/infer", "v2 inference, JSON or binary tensors"),
         ]

@@ -20,7 +20,7 @@ struct InferenceError: Error, Sendable, Equatable {
 
     /// 404: no model (or version) of that name.
     static func unknownModel(_ name: String, version: String? = nil) -> InferenceError {
-        let known = ModelCatalog.names.joined(separator: ", ")
+        let known = Mechanism.all.map(\.name).joined(separator: ", ")
         let what = version.map { "model '\(name)' version \($0)" } ?? "model '\(name)'"
         return InferenceError(status: .notFound, message: "Unknown \(what). The models are \(known), version 1.")
     }

@@ -5,7 +5,7 @@ import TensorJSON
 /// `id`, `parameters`, `inputs` and `outputs`, with every input's elements attached from
 /// JSON `data` or from the binary section (see ``BinaryTensors``).
 ///
-/// Model-independent: which inputs and parameters a model takes is ``ModelSpec``'s business.
+/// Model-independent: which inputs and parameters a model takes is its ``Mechanism``'s business.
 struct InferenceRequest: Sendable {
     /// Echoed in the response.
     var id: String?
@@ -61,7 +61,7 @@ struct InferenceRequest: Sendable {
         }
     }
 
-    /// The work of parsing `body` in bytes of JSON, for ``CodecPool``: binary tensors are
+    /// The work of parsing `body` in bytes of JSON, for ``SerializationThreads``: binary tensors are
     /// copied, not parsed, at a small fraction of JSON's cost per byte, so that a binary
     /// request of a few megabytes stays on the handler's thread instead of paying two hops.
     static func parsingCost(of body: ByteBuffer, headerLength: String?) -> Int {

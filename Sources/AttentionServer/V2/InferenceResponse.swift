@@ -14,15 +14,15 @@ enum InferenceResponse {
         var jsonLength: Int?
     }
 
-    static func encode(_ result: AttentionResult, plan: InferencePlan) -> Encoded {
-        let tensors = plan.outputs.selected.map { output in (output, output.field.part.tensor(in: result)) }
-        var writer = JSONWriter(reservingCapacity: estimatedSize(result, plan.outputs))
+    static func encode(_ result: AttentionResult, _ decoded: V2Codec.Decoded) -> Encoded {
+        let tensors = decoded.outputs.selected.map { output in (output, output.field.part.tensor(in: result)) }
+        var writer = JSONWriter(reservingCapacity: estimatedSize(result, decoded.outputs))
         writer.beginObject()
         writer.key("model_name")
-        writer.string(plan.model.name)
+        writer.string(decoded.model.name)
         writer.key("model_version")
-        writer.string(ModelSpec.version)
-        if let id = plan.id {
+        writer.string(Metadata.modelVersion)
+        if let id = decoded.id {
             writer.key("id")
             writer.string(id)
         }
@@ -58,7 +58,7 @@ enum InferenceResponse {
         body.reserveCapacity(writer.bytes.count + binary.reduce(0) { $0 + $1.scalars.count * 4 })
         body.writeBytes(writer.bytes)
         for tensor in binary { appendLittleEndian(tensor.scalars, to: &body) }
-        return Encoded(body: body, jsonLength: plan.outputs.anyBinary ? writer.bytes.count : nil)
+        return Encoded(body: body, jsonLength: decoded.outputs.anyBinary ? writer.bytes.count : nil)
     }
 
     /// Float32 elements as little-endian bytes: a plain copy on little-endian hosts.
@@ -70,9 +70,9 @@ enum InferenceResponse {
         #endif
     }
 
-    /// The work of encoding, in bytes of JSON for ``CodecPool``: binary outputs are copied
+    /// The work of encoding, in bytes of JSON for ``SerializationThreads``: binary outputs are copied
     /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed.
-    static func encodingCost(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
+    static func encodingCost(_ result: AttentionResult, _ outputs: SelectedOutputs) -> Int {
         outputs.selected.reduce(256) { cost, output in
             let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
             return cost + (output.binary ? 4 * count / InferenceRequest.binaryCostDivisor : 12 * count)
@@ -80,7 +80,7 @@ enum InferenceResponse {
     }
 
     /// About 12 bytes per element printed as JSON, 4 per binary element, plus the frame.
-    static func estimatedSize(_ result: AttentionResult, _ outputs: ModelOutputs) -> Int {
+    static func estimatedSize(_ result: AttentionResult, _ outputs: SelectedOutputs) -> Int {
         outputs.selected.reduce(256) { size, output in
             let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
             return size + count * (output.binary ? 4 : 12)

@@ -8,6 +8,8 @@ enum Metadata {
     static let serverVersion = "1.0.0"
     /// The protocol extensions served: binary tensors in both directions.
     static let extensions = ["binary_tensor_data"]
+    /// The only version of every model.
+    static let modelVersion = "1"
 
     static let server: [UInt8] = {
         var writer = JSONWriter()
@@ -26,21 +28,22 @@ enum Metadata {
 
     /// `name`, `versions`, `platform` and every input and output with its datatype and
     /// shape, `-1` for each variable dimension.
-    static func model(_ spec: ModelSpec) -> [UInt8] {
+    static func model(_ spec: Mechanism) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("name")
         writer.string(spec.name)
         writer.key("versions")
         writer.beginArray()
-        writer.string(ModelSpec.version)
+        writer.string(modelVersion)
         writer.endArray()
         writer.key("platform")
         writer.string(serverName)
         writer.key("inputs")
         writer.beginArray()
-        for input in spec.inputs {
-            tensor(&writer, name: input.name, datatype: input.kind.canonical, shape: input.metadataShape)
+        for input in spec.tensors {
+            // Metadata states one rank: the highest, every size variable; the lower ones are the unbatched forms.
+            tensor(&writer, name: input.name, datatype: input.kind.canonical, shape: Array(repeating: -1, count: input.ranks.upperBound))
         }
         writer.endArray()
         writer.key("outputs")

@@ -81,7 +81,7 @@ import Testing
                           400, "Did you mean `causal`?")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["scale": "big"]]), 400, "`scale` must be a number")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "parameters": ["causal_alignment": "bottom_right"]]),
-                          400, "causal_alignment applies only with causal")
+                          400, "`causal_alignment` applies only with `causal`")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "outputs": [["name": "attention"]]]),
                           400, "no output 'attention'")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small, "outputs": [["name": "output", "parameters": ["classification": 2]]]]),
