@@ -21,6 +21,10 @@ RUN apt-get update \
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+# The contract and the playground page, compiled into the binary (embedInCode resources):
+# Sources/AttentionServer/Resources/ holds symlinks to them, which COPY keeps as symlinks.
+COPY openapi.yaml ./
+COPY playground ./playground
 # .dockerignore drops every file under Tests/ but keeps its folders: SwiftPM wants each
 # test target's folder to exist to load the package, not its sources.
 COPY Tests ./Tests

@@ -59,6 +59,12 @@ let package = Package(
         .executableTarget(name: "json-bench", dependencies: ["TensorJSON"]),
         // The HTTP service: routes, request decoding and validation, errors, limits,
         // metrics and health. Everything a test can reach lives here.
+        // The contract (GET /openapi.yaml) and the playground page are compiled into the
+        // binary as byte arrays (`PackageResources.openapi_yaml`, `.index_html`,
+        // `.playground_css`, `.playground_js`), so the executable serves them alone, with no
+        // resource bundle beside it. The files live at the top of the repository;
+        // Sources/AttentionServer/Resources/ holds symlinks to them, as SwiftPM wants a
+        // target's resources inside its folder.
         .target(
             name: "AttentionServer",
             dependencies: [
@@ -80,6 +86,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            resources: [
+                .embedInCode("Resources/openapi.yaml"),
+                .embedInCode("Resources/playground/index.html"),
+                .embedInCode("Resources/playground/playground.css"),
+                .embedInCode("Resources/playground/playground.js"),
             ]
         ),
         // The command line: flags, environment, logging bootstrap, signals.

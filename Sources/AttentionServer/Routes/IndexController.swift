@@ -34,22 +34,22 @@ struct IndexController {
                 return Response(status: .ok, headers: [.contentType: "application/json", .vary: "Accept"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: index)))
             }
-            return Self.asset(PlaygroundAssets.html, type: "text/html; charset=utf-8",
+            return Self.asset(EmbeddedFiles.playgroundPage, type: "text/html; charset=utf-8",
                               extra: [.contentSecurityPolicy: Self.contentSecurityPolicy, .vary: "Accept"])
         }
-        router.get("/playground.css") { _, _ in Self.asset(PlaygroundAssets.css, type: "text/css; charset=utf-8") }
-        router.get("/playground.js") { _, _ in Self.asset(PlaygroundAssets.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/playground.css") { _, _ in Self.asset(EmbeddedFiles.playgroundStyle, type: "text/css; charset=utf-8") }
+        router.get("/playground.js") { _, _ in Self.asset(EmbeddedFiles.playgroundScript, type: "text/javascript; charset=utf-8") }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"],
-                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+                     body: .init(byteBuffer: EmbeddedFiles.openAPI))
         }
     }
 
-    private static func asset(_ text: String, type: String, extra: HTTPFields = [:]) -> Response {
+    private static func asset(_ bytes: ByteBuffer, type: String, extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = type
         headers[.xContentTypeOptions] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
     }
 
     private static func indexBody() -> [UInt8] {
@@ -73,4 +73,18 @@ struct IndexController {
         writer.endObject()
         return writer.bytes
     }
+}
+
+/// The repository's files compiled into the binary (Package.swift's `embedInCode` resources:
+/// SwiftPM generates `PackageResources`, one byte array per file), each copied once into a
+/// buffer that every response shares.
+enum EmbeddedFiles {
+    /// openapi.yaml, `GET /openapi.yaml`.
+    static let openAPI = ByteBuffer(bytes: PackageResources.openapi_yaml)
+    /// playground/index.html, `GET /` with `Accept` preferring `text/html`.
+    static let playgroundPage = ByteBuffer(bytes: PackageResources.index_html)
+    /// playground/playground.css, `GET /playground.css`.
+    static let playgroundStyle = ByteBuffer(bytes: PackageResources.playground_css)
+    /// playground/playground.js, `GET /playground.js`.
+    static let playgroundScript = ByteBuffer(bytes: PackageResources.playground_js)
 }
