@@ -115,7 +115,7 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="the server's --workers")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=20, help="requests per client per round")
-    parser.add_argument("--engine-bench", default=".build/release/engine-bench")
+    parser.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"))
     args = parser.parse_args()
 
     arrays = problem()
