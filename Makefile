@@ -35,4 +35,4 @@ test: deps
 # OpenBLAS chooses its kernel for this CPU (some machines force OPENBLAS_CORETYPE).
 bench: deps
 	swift build -c release --product engine-bench
-	env -u OPENBLAS_CORETYPE python3 scripts/compare_bench.py --engine-bench .build/release/engine-bench
+	env -u OPENBLAS_CORETYPE python3 -m scripts.bench.compare --engine-bench .build/release/engine-bench

@@ -129,7 +129,7 @@ let package = Package(
 // libFuzzer targets (Fuzz/README.md), declared only when ATTENTION_FUZZ=1 so that plain
 // `swift build`, `make test` and release builds never see them: they link libFuzzer's
 // driver, which exists only under `-sanitize=fuzzer`, and the server ones use
-// `@testable import`, which only debug builds allow. scripts/ci-fuzz.sh builds them:
+// `@testable import`, which only debug builds allow. scripts/ci/fuzz.sh builds them:
 //   ATTENTION_FUZZ=1 swift build -c debug -Xswiftc -sanitize=fuzzer,address \
 //       --product fuzz-tensor-json --scratch-path .build-fuzz
 if Context.environment["ATTENTION_FUZZ"] == "1" {

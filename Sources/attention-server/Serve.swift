@@ -53,7 +53,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try serverConfiguration()
         // Request bodies and tensors are megabytes, allocated and freed on many threads: glibc
         // would keep them in per-thread arenas after a burst (measured +58 MiB for good by
-        // scripts/e2e-load.sh). A fixed mmap threshold gives every block over 128 KiB its own
+        // scripts/e2e/load.sh). A fixed mmap threshold gives every block over 128 KiB its own
         // mapping, returned to the system when freed.
         #if canImport(Glibc)
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, malloc.h */, 128 << 10)

@@ -4,7 +4,7 @@ import Foundation
 
 /// Times scaled dot-product attention for B=1, H=8, d=64 and L = S ∈ {128, 512, 1024, 4096},
 /// causal or not, with or without weights, and a large sgemm for the machine's FLOP rate.
-/// Prints a table (or `--json` for scripts/compare_bench.py). Not a test: numbers, not verdicts.
+/// Prints a table (or `--json` for scripts/bench/compare.py). Not a test: numbers, not verdicts.
 @main
 struct EngineBench {
     struct Row: Codable {

@@ -125,9 +125,9 @@ var rng = SplitMix64(state: 42)
 let cases = [
     Case(name: "q,k,v 3×1024×64", fields: ["q", "k", "v"].map { ($0, 1024, 64, matrix(1024, 64, &rng)) }),
     Case(name: "x 4096×64", fields: [("x", 4096, 64, matrix(4096, 64, &rng))]),
-    // A small request of scripts/bench-http.sh (its response has two such matrices).
+    // A small request of scripts/bench/http.sh (its response has two such matrices).
     Case(name: "q,k,v 3×16×16", fields: ["q", "k", "v"].map { ($0, 16, 16, matrix(16, 16, &rng)) }, repeats: 1000),
-    // The same with six decimals, like scripts/bench-http.sh's body (Python's round(x, 6)):
+    // The same with six decimals, like scripts/bench/http.sh's body (Python's round(x, 6)):
     // the short numbers NumberParser reads eight digits at a time.
     Case(name: "q,k,v 3×16×16, 6 decimals", fields: ["q", "k", "v"].map {
         ($0, 16, 16, matrix(16, 16, &rng).map { Float((Double($0) * 1e6).rounded() / 1e6) })

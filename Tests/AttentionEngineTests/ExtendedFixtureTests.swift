@@ -5,7 +5,7 @@ import Testing
 /// Golden vectors for the newer mechanisms (Luong local, global + local, RoPE, ALiBi,
 /// soft-capping, sinusoidal encoding, Transformer layers): float64 NumPy transcriptions of
 /// the papers' equations (and PyTorch's layers, when it was installed), made by
-/// scripts/make_extended_fixtures.py into Fixtures/extended/. GoldenFixtureTests reads only
+/// scripts/fixtures/extended.py into Fixtures/extended/. GoldenFixtureTests reads only
 /// the top-level files of Fixtures/, so the two suites never see each other's cases.
 @Suite struct ExtendedFixtureTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))

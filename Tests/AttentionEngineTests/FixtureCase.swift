@@ -4,7 +4,7 @@ import Foundation
 enum FixtureError: Error { case missing(String) }
 
 /// One golden case of a fixture file: inputs, options and expected outputs as the
-/// generator scripts (scripts/make_fixtures.py, scripts/make_extended_fixtures.py) write them.
+/// generator scripts (scripts/fixtures/golden.py, scripts/fixtures/extended.py) write them.
 struct FixtureCase: @unchecked Sendable {  // immutable after loading
     let file: String, name: String, mechanism: String
     let inputs: [String: Any], options: [String: Any], expected: [String: Any]

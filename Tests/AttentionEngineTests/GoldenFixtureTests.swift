@@ -3,7 +3,7 @@ import Testing
 @testable import AttentionEngine
 
 /// Golden vectors from JAX (`jax.nn.dot_product_attention`) and Keras 3 (`MultiHeadAttention`,
-/// `GroupQueryAttention`, `Attention`, `AdditiveAttention`), made by scripts/make_fixtures.py.
+/// `GroupQueryAttention`, `Attention`, `AdditiveAttention`), made by scripts/fixtures/golden.py.
 @Suite struct GoldenFixtureTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
 

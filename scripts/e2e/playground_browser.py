@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Drives the playground page in headless Chromium, as a person would, against a live server.
 
-Usage: playground_browser.py PORT SCREENSHOT_DIR
+Usage, from the repository root: python3 -m scripts.e2e.playground_browser PORT SCREENSHOT_DIR
 
 Loads `/`, types a sentence, chooses causal multi-head attention and runs it; checks that
 the SVG heatmap has L×L cells in each head's panel and that exactly the cells above the

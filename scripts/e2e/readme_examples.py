@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Runs the README's tagged curl examples against a live server and checks each answer.
 
-Usage: readme_examples.py README PORT
+Usage, from the repository root: python3 -m scripts.e2e.readme_examples README PORT
 
 A block is an example when the line before its opening fence is `<!-- e2e: NAME -->`.
 The block runs as written, with `127.0.0.1:8080` pointed at PORT, in a scratch folder; its
 request body (the `-d '…'` argument) is read back from the block to compute the expected
-answer with NumPy in float64 (scripts/e2e_v2_reference.py), so the README and this check
+answer with NumPy in float64 (scripts/attention_reference), so the README and this check
 cannot drift apart. The
 `heatmap` example writes an SVG file, which is parsed as XML and its cells counted.
 """
@@ -20,8 +19,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import e2e_v2_reference as ref  # noqa: E402
+from scripts import attention_reference as ref
 
 TOLERANCE = 1e-4
 
@@ -55,7 +53,7 @@ def layer_parameters(body, cross):
 
 
 def expected(name, body):
-    """The answer in float64 by e2e_v2_reference, on a batch of one (and one head) where it needs one."""
+    """The answer in float64 by the shared reference, on a batch of one (and one head) where it needs one."""
     a = lambda key: np.array(body[key], dtype=np.float64)[None]
     if name == "attention":
         out, w = ref.scaled_dot_product(a("query")[None], a("key")[None], a("value")[None], scale=body.get("scale"),

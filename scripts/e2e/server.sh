@@ -1,7 +1,8 @@
 # Sourced by the end-to-end scripts: builds the release server, runs it on a free loopback
 # port until a readiness path answers, and stops it with SIGTERM requiring exit code 0.
 # Sets: binary, port, log, server. With SCHEME=https the readiness probe speaks TLS
-# (without verifying the certificate). bench-http.sh sources it for free_port alone.
+# (without verifying the certificate). scripts/bench/http.sh and scripts/ci/container.sh
+# source it for free_port alone.
 
 # free_port: prints a TCP port free on 127.0.0.1.
 free_port() {

@@ -15,7 +15,7 @@ final class ConnectionWatch: Sendable {
     }
     // A pthread mutex (NIOLockedValueBox), not Synchronization.Mutex: ThreadSanitizer sees
     // the former's locking but not the latter's futex on Linux, and reported the data a Mutex
-    // guards as races (scripts/ci-sanitizers.sh). The same holds for every lock of the request path.
+    // guards as races (scripts/ci/sanitizers.sh). The same holds for every lock of the request path.
     private let state = NIOLockedValueBox(State())
 
     /// Marks the client gone and calls the handler registered, if any.

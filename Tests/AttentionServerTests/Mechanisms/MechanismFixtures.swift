@@ -1,7 +1,7 @@
 import Foundation
 
 /// The engine's extended golden fixtures (Tests/AttentionEngineTests/Fixtures/extended, from
-/// float64 NumPy transcriptions of the papers and PyTorch, by scripts/make_extended_fixtures.py)
+/// float64 NumPy transcriptions of the papers and PyTorch, by scripts/fixtures/extended.py)
 /// turned into v1 request bodies and v2 inference requests: each case is an independent
 /// computation the service's answer over HTTP must match.
 struct MechanismFixture: @unchecked Sendable {  // immutable after loading

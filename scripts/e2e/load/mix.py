@@ -1,25 +1,19 @@
 """The request mix of the load test: small and large, v1 JSON and v2 JSON and binary.
 
 Every request is made once, before the load starts, together with its expected answer
-computed by the NumPy float64 references of scripts/e2e_v2_reference.py; during the load
+computed by the NumPy float64 reference, scripts/attention_reference; during the load
 each answer is checked against it. Inputs are rounded to 4 decimals so that the JSON text
 stays short and the reference sees the very numbers the server parses.
 """
 import json
-import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import e2e_v2_reference as reference  # noqa: E402
+from scripts import attention_reference as reference
+from scripts.attention_reference import Draw
 
 TOLERANCE = 2e-4
-rng = np.random.default_rng(20261122)
-
-
-def rand(*shape):
-    return np.round(rng.standard_normal(shape), 4)
+rand = Draw(20261122, decimals=4, float32=False)  # rand(*shape): normals to 4 decimals, float64
 
 
 class Template:

@@ -1,6 +1,6 @@
-#!/usr/bin/env python3
 """Load, overload, faults and SIGTERM against a running attention-server; run by
-scripts/e2e-load.sh, which starts the server with the limits passed here.
+scripts/e2e/load.sh (python3 -m scripts.e2e.load.run from the repository root), which
+starts the server with the limits passed here.
 
 Asserts, and prints as Markdown tables for BENCHMARKS.md:
 - every answer under load is a correct 200 (checked against NumPy float64) or a 503 with
@@ -18,9 +18,9 @@ import asyncio
 import statistics
 import sys
 
-import mix as requests_mix
-import phases
-from monitor import Monitor, open_fds, rss_bytes, settle
+from scripts.e2e.load import mix as requests_mix
+from scripts.e2e.load import phases
+from scripts.e2e.load.monitor import Monitor, open_fds, rss_bytes, settle
 
 MiB = 1 << 20
 

@@ -19,12 +19,16 @@
 # the base image stand-ins (podman storage), the Swift build cache (the Dockerfile's cache
 # mount), the checkers' venv ($STATE).
 #
-# Usage: scripts/ci-container.sh [phase ...]   (default: every phase, in that order)
+# Usage: scripts/ci/container.sh [phase ...]   (default: every phase, in that order)
 # Only loopback addresses are used; containers share the host network, never a bridge.
 set -Eeuo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+# free_port, shared with the end-to-end phases. Python below runs from the repository root
+# and imports the shared reference as scripts.attention_reference (scripts/README.md).
+# shellcheck source=scripts/e2e/server.sh
+source scripts/e2e/server.sh
 
 # Kept between runs on the same machine: the venv, containers.conf, debootstrap logs.
 STATE=${ATTENTION_CI_STATE:-/var/cache/attention-ci}
@@ -51,7 +55,7 @@ phase_end() {
     printf -- '--- phase %s took %d s\n' "$PHASE" "$dt"
 }
 print_timings() {
-    printf '\nci-container timings:\n'
+    printf '\nci/container.sh timings:\n'
     local t
     for t in "${TIMINGS[@]}"; do printf '  %s\n' "$t"; done
     printf '  %-8s %4d s\n' total "$SECONDS"
@@ -60,7 +64,7 @@ print_timings() {
 on_exit() {
     local rc=$?
     if [ "$rc" -ne 0 ]; then
-        printf '\nci-container FAILED (exit %d) in phase %s\n' "$rc" "${PHASE:-?}" >&2
+        printf '\nci/container.sh FAILED (exit %d) in phase %s\n' "$rc" "${PHASE:-?}" >&2
         if command -v podman >/dev/null 2>&1 && podman container exists "$CONTAINER" 2>/dev/null; then
             echo "--- last log lines of $CONTAINER:" >&2
             podman logs --tail 40 "$CONTAINER" >&2 || true
@@ -130,8 +134,8 @@ use_tools() {
 # ---------------------------------------------------------------------------------------
 lint() {
     phase_start lint
-    log "shellcheck scripts/ci-container.sh"
-    shellcheck scripts/ci-container.sh
+    log "shellcheck scripts/ci/container.sh"
+    shellcheck -x scripts/ci/container.sh
     log "hadolint Dockerfile"
     hadolint Dockerfile
     log "yamllint"
@@ -273,10 +277,6 @@ build() {
 }
 
 # ---------------------------------------------------------------------------------------
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 wait_ready() {
     local port=$1 deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
     until python3 - "$port" <<'EOF' 2>/dev/null; do
@@ -291,12 +291,12 @@ EOF
 }
 
 # GET /health, /ready, /metrics and one POST /v1/attention checked against NumPy (float64,
-# scripts/e2e_v2_reference.py).
+# scripts/attention_reference).
 probe() {
-    PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" - "$1" <<'EOF'
+    "$VENV/bin/python" - "$1" <<'EOF'
 import json, sys, urllib.request
 import numpy as np
-import e2e_v2_reference as ref
+from scripts import attention_reference as ref
 
 base = f"http://127.0.0.1:{sys.argv[1]}"
 
@@ -311,11 +311,9 @@ assert status == 200, status
 status, ctype, body = get("/metrics")
 assert status == 200 and ctype.startswith("text/plain"), (status, ctype)
 
-rng = np.random.default_rng(5)
+rand = ref.Draw(5, dtype=np.float32)
 L, S, dk, dv = 4, 6, 8, 5
-q = rng.standard_normal((L, dk)).astype(np.float32)
-k = rng.standard_normal((S, dk)).astype(np.float32)
-v = rng.standard_normal((S, dv)).astype(np.float32)
+q, k, v = rand(L, dk), rand(S, dk), rand(S, dv)
 request = {"query": q.tolist(), "key": k.tolist(), "value": v.tolist(), "causal": True}
 req = urllib.request.Request(base + "/v1/attention", data=json.dumps(request).encode(),
                              headers={"Content-Type": "application/json"}, method="POST")
@@ -346,10 +344,10 @@ EOF
 # the rest of the body, check the answer (200, right numbers), then that podman stop
 # returned 0 (the server exited by itself).
 stop_with_request_in_flight() {
-    PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
+    "$VENV/bin/python" - "$1" "$2" "$GRACE_SECONDS" "$STOP_BUDGET_SECONDS" <<'EOF'
 import json, socket, subprocess, sys, time
 import numpy as np
-import e2e_v2_reference as ref
+from scripts import attention_reference as ref
 
 port, container, grace, budget = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 q, k, v = [[1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]
@@ -511,4 +509,4 @@ for phase in "${phases[@]}"; do
     esac
 done
 [ -n "${IMAGE_SIZE:-}" ] && printf '\nimage size: %s MB\n' "$((IMAGE_SIZE / 1000000))"
-echo "ci-container: all checks passed"
+echo "ci/container.sh: all checks passed"

@@ -5,7 +5,7 @@
 # page), saves screenshots, then stops the server with SIGTERM and requires exit code 0.
 # Screenshots go to $PLAYGROUND_SCREENSHOTS (default .build/e2e-playground).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     apt-get update -qq
@@ -20,5 +20,5 @@ mkdir -p "$screenshots"
 source scripts/e2e/server.sh
 start_server /ready
 echo "== playground in headless Chromium ($(chromium --version 2>/dev/null | head -1))"
-python3 scripts/e2e/playground_browser.py "$port" "$screenshots"
-stop_server playground
+python3 -m scripts.e2e.playground_browser "$port" "$screenshots"
+stop_server e2e/playground.sh

@@ -3,11 +3,11 @@
 # its own scratch path (.build-asan, .build-tsan; git-ignored) so that neither disturbs
 # the normal build. Fails on a failing test or on any sanitizer report.
 #
-#   scripts/ci-sanitizers.sh [address|thread ...]    (default: address thread)
+#   scripts/ci/sanitizers.sh [address|thread ...]    (default: address thread)
 #
 # No test is skipped: every one runs under both (BENCHMARKS.md, "Sanitizers").
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export SWIFT_BACKTRACE=enable=no   # the sanitizers print their own reports
 # Reports go to the log, and a report fails the run even when the test passed.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1}

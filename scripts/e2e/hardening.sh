@@ -6,7 +6,7 @@
 #   /proc before and after: it must stay bounded by --max-body-bytes, not grow by a GiB.
 # Everything stays on 127.0.0.1. Needs openssl and curl (installed when missing).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 for tool in openssl curl; do
     command -v $tool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $tool; }
@@ -71,5 +71,5 @@ echo "server peak RSS after both bombs: $((after / 1024)) MiB (+$growth_mib MiB;
 [ "$(status "$base/health")" = 200 ] || fail "the server did not live on"
 echo "ok   413 on v1 and v2, memory bounded"
 
-stop_server e2e-hardening
+stop_server e2e/hardening.sh
 rm -rf "$work"

@@ -3,7 +3,7 @@
 # TensorJSON, v1 and v2 request decoding (with the binary tensor splitter) and the
 # gzip/deflate limits (targets and input layouts: Fuzz/README.md).
 #
-#   scripts/ci-fuzz.sh [SECONDS] [TARGET ...]    (default: 60 seconds, every target)
+#   scripts/ci/fuzz.sh [SECONDS] [TARGET ...]    (default: 60 seconds, every target)
 #
 # Each target starts from the committed seeds (Fuzz/corpus/TARGET) plus what earlier runs
 # on this machine found (.build-fuzz/corpus/TARGET, git-ignored). Any crash, trap, input
@@ -11,7 +11,7 @@
 # is kept in .build-fuzz/artifacts and printed in base64 (make it a test in Tests/).
 # Prints a table of executions and coverage per target.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export SWIFT_BACKTRACE=enable=no   # libFuzzer reports crashes itself
 export ATTENTION_FUZZ=1            # declares the fuzz targets in Package.swift
 

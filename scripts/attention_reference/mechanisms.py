@@ -1,47 +1,10 @@
-"""NumPy float64 references for the v2 models, written the obvious way.
-
-Used by scripts/e2e-v2.py, scripts/load/mix.py and scripts/e2e/readme_examples.py to check
-every answer the server gives. Masks follow the service's conventions: True means "may
-attend"; a query row with no visible key gets zero weights and a zero output; causal is
-top-left aligned unless asked otherwise. RoPE, the ALiBi slopes, the sinusoidal encoding,
-layer norm, the feed-forward block and the masked softmax are the golden fixtures' own
-(scripts/make_extended_fixtures.py, which needs NumPy only when imported).
-"""
+"""The attention mechanisms: scaled dot-product (with grouped-query heads, RoPE, ALiBi,
+soft-capping, masks, windows and global tokens), multi-head, additive (Bahdanau) and Luong's
+local attention. Inputs in any float dtype; computed in float64."""
 import numpy as np
 
-from make_extended_fixtures import alibi_slopes, feed_forward, layer_norm, rope, sinusoidal  # noqa: F401
-from make_extended_fixtures import softmax_visible as masked_softmax
-
-
-def relative_error(got, expected):
-    """The largest |got − expected| / max(1, |expected|): relative for large values, absolute near 0."""
-    return np.max(np.abs(got - expected) / np.maximum(1, np.abs(expected)))
-
-
-def visibility(batch, length, key_length, *, causal=False, alignment="top_left",
-               window=None, mask=None, key_lengths=None, heads=None, global_tokens=None):
-    """Booleans [B, (H,) L, S]: which key each query may see. Global tokens (Longformer)
-    see and are seen by every token on top of the window."""
-    i = np.arange(length)[:, None]
-    j = np.arange(key_length)[None, :]
-    visible = np.ones((length, key_length), dtype=bool)
-    if causal:
-        offset = 0 if alignment == "top_left" else key_length - length
-        visible &= j <= i + offset
-    if window is not None:
-        left, right = window
-        local = (j >= i - left) & (j <= i + right)
-        for g in ([] if global_tokens is None else global_tokens):
-            local |= (i == g) | (j == g)
-        visible &= local
-    shape = (batch, length, key_length) if heads is None else (batch, heads, length, key_length)
-    visible = np.broadcast_to(visible, shape).copy()
-    if mask is not None:
-        visible &= np.broadcast_to(mask, shape)
-    if key_lengths is not None:
-        for b, n in enumerate(key_lengths):
-            visible[b, ..., n:] = False
-    return visible
+from scripts.attention_reference.masking import masked_softmax, visibility
+from scripts.attention_reference.positions import rope
 
 
 def scaled_dot_product(q, k, v, *, scale=None, bias=None, rope_options=None, slopes=None, softcap=None, **masking):
@@ -56,7 +19,7 @@ def scaled_dot_product(q, k, v, *, scale=None, bias=None, rope_options=None, slo
     k = np.repeat(k, groups, axis=1)
     v = np.repeat(v, groups, axis=1)
     scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
-    scores = scale * q @ np.swapaxes(k, -1, -2)
+    scores = scale * (q @ np.swapaxes(k, -1, -2))
     if softcap is not None:
         scores = softcap * np.tanh(scores / softcap)
     if bias is not None:
@@ -92,13 +55,14 @@ def multi_head(query, key, value, w_q, w_k, w_v, *, num_heads, num_kv_heads=None
 
 
 def additive(query, key, w_query, w_key, v, *, value=None, bias=None, mask=None, **masking):
-    """Bahdanau: e_ij = vᵀ tanh(q_i W_q + b + k_j W_k). query [B, L, d_q]; returns [B, L, d_v], [B, L, S]."""
+    """Bahdanau: e_ij = vᵀ tanh(q_i W_q + k_j W_k + b). query [B, L, d_q]; returns [B, L, d_v], [B, L, S]."""
     f = lambda x: None if x is None else np.asarray(x, dtype=np.float64)
     query, key = f(query), f(key)
     value = key if value is None else f(value)
-    projected_q = query @ f(w_query) + (0 if bias is None else f(bias))
-    projected_k = key @ f(w_key)
-    scores = np.tanh(projected_q[:, :, None, :] + projected_k[:, None, :, :]) @ f(v)
+    pre = (query @ f(w_query))[:, :, None, :] + (key @ f(w_key))[:, None, :, :]
+    if bias is not None:
+        pre = pre + f(bias)
+    scores = np.tanh(pre) @ f(v)
     visible = visibility(query.shape[0], query.shape[1], key.shape[1], mask=mask, **masking)
     weights = masked_softmax(scores, visible)
     return weights @ value, weights
@@ -130,43 +94,3 @@ def luong_local(query, key, *, half_window, value=None, alignment="monotonic", s
     if alignment == "predictive":  # eq. 10, σ = D/2, not renormalised
         weights = weights * np.exp(-((s - positions[:, :, None]) ** 2) / (2 * (half_window / 2) ** 2))
     return weights @ value, weights, positions
-
-
-def attention_block(xq, xkv, p, prefix, num_heads, weights_mode, **masking):
-    names = ["w_q", "w_k", "w_v", "w_o", "b_q", "b_k", "b_v", "b_o"]
-    return multi_head(xq, xkv, xkv, num_heads=num_heads, weights_mode=weights_mode,
-                      **{n: p[prefix + n] for n in names}, **masking)
-
-
-def encoder_layer(x, p, *, num_heads, activation="relu", norm_first=False, eps=1e-5, weights_mode="average", **masking):
-    """PyTorch nn.TransformerEncoderLayer in inference; p holds every tensor by its API name."""
-    x = np.asarray(x, dtype=np.float64)
-    ln = lambda y, n: layer_norm(y, p[f"ln{n}_gamma"], p[f"ln{n}_beta"], eps)
-    attend = lambda y: attention_block(y, y, p, "", num_heads, weights_mode, **masking)
-    if norm_first:
-        attended, weights = attend(ln(x, 1))
-        y = x + attended
-        return y + feed_forward(ln(y, 2), p, activation), weights
-    attended, weights = attend(x)
-    y = ln(x + attended, 1)
-    return ln(y + feed_forward(y, p, activation), 2), weights
-
-
-def decoder_layer(x, memory, p, *, num_heads, activation="relu", norm_first=False, eps=1e-5, weights_mode="average",
-                  memory_key_lengths=None, **masking):
-    """PyTorch nn.TransformerDecoderLayer in inference: self-attention, cross-attention over memory, FFN."""
-    x, memory = np.asarray(x, dtype=np.float64), np.asarray(memory, dtype=np.float64)
-    ln = lambda y, n: layer_norm(y, p[f"ln{n}_gamma"], p[f"ln{n}_beta"], eps)
-    own = lambda y: attention_block(y, y, p, "", num_heads, weights_mode, **masking)
-    cross = lambda y: attention_block(y, memory, p, "cross_", num_heads, weights_mode, key_lengths=memory_key_lengths)
-    if norm_first:
-        attended, weights = own(ln(x, 1))
-        y = x + attended
-        crossed, cross_weights = cross(ln(y, 2))
-        y = y + crossed
-        return y + feed_forward(ln(y, 3), p, activation), weights, cross_weights
-    attended, weights = own(x)
-    y = ln(x + attended, 1)
-    crossed, cross_weights = cross(y)
-    y = ln(y + crossed, 2)
-    return ln(y + feed_forward(y, p, activation), 3), weights, cross_weights

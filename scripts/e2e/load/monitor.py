@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import time
 
-from http1 import blocking_connection, blocking_get
+from scripts.e2e.load.http1 import blocking_connection, blocking_get
 
 
 def rss_bytes(pid):

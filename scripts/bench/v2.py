@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """End-to-end cost of the v2 API against the engine alone, for one problem:
 scaled dot-product attention, B=1, H=8, L=S=1024, d=64, not causal, no weights.
 
@@ -7,15 +6,15 @@ scaled dot-product attention, B=1, H=8, L=S=1024, d=64, not causal, no weights.
   raw HTTP:          the same binary request from a minimal socket client: the server's
                      cost plus the transfer, without a client library's own work
   tritonclient:      tritonclient.http, binary inputs and output (the issue's measure)
-  ... canned server: both clients against scripts/canned-v2-server.py, which reads the
+  ... canned server: both clients against scripts/bench/canned_v2_server.py, which reads the
                      request whole and answers at once with a response of the same size:
                      what the client and the transfer cost with no server work at all.
                      Engine + that row is the least tritonclient can take end to end.
 
 The machine is shared, so the three are measured in interleaved rounds and each row
 reports the median over rounds of the per-round medians. Prints a table with the ratios
-(target: at most 1.3x). Usage, with a release server running:
-  .venv-e2e/bin/python scripts/bench-v2.py --url 127.0.0.1:8080 [--workers 2] [--rounds 3]
+(target: at most 1.3x). Usage, from the repository root with a release server running:
+  .venv-e2e/bin/python -m scripts.bench.v2 --url 127.0.0.1:8080 [--workers 2] [--rounds 3]
 """
 import argparse
 import json
@@ -28,6 +27,8 @@ import time
 
 import numpy as np
 import tritonclient.http as triton
+
+from scripts import ROOT
 
 B, H, L, S, D = 1, 8, 1024, 1024, 64
 MODEL = "scaled_dot_product_attention"
@@ -100,11 +101,11 @@ def raw_call(url, arrays):
 
 
 def start_canned_server():
-    """Starts scripts/canned-v2-server.py on a free port; returns the process and its address."""
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "canned-v2-server.py")
-    process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, text=True)
+    """Starts scripts/bench/canned_v2_server.py on a free port; returns the process and its address."""
+    process = subprocess.Popen([sys.executable, "-m", "scripts.bench.canned_v2_server"], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
     port = process.stdout.readline().strip()  # printed once it listens
-    assert port, "canned-v2-server.py exited before listening"
+    assert port, "canned_v2_server exited before listening"
     return process, f"127.0.0.1:{port}"
 
 
@@ -114,7 +115,7 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="the server's --workers")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=20, help="requests per client per round")
-    parser.add_argument("--engine-bench", default=".build/release/engine-bench")
+    parser.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"))
     args = parser.parse_args()
 
     arrays = problem()

@@ -1,15 +1,14 @@
-#!/usr/bin/env python3
 """Run our engine benchmark and its peers on the same machine; print a Markdown table.
 
     swift build -c release --product engine-bench
-    python3 scripts/compare_bench.py [--quick] [--engine-bench PATH] [--threads N]
+    python3 -m scripts.bench.compare [--quick] [--engine-bench PATH] [--threads N]   # from the repository root
 
 Runs, one after the other so they do not compete for the cores:
   1. ``<engine-bench> --json`` (default ``.build/release/engine-bench``), which prints one
      JSON object: ``{"blas_core", "workers", "sgemm": {"n", "threads", "median_ms",
      "gflops"}, "rows": [{"B", "H", "L", "S", "d", "causal", "weights", "median_ms",
      "gflops", "peak_mib"}]}``;
-  2. ``scripts/bench_peers.py`` (JAX and NumPy; needs ``pip install 'jax[cpu]'``).
+  2. ``scripts/bench/peers.py`` (JAX and NumPy; needs ``pip install 'jax[cpu]'``).
 ``--quick`` is passed to both. The table has one line per engine row; the peers are
 matched on (B, H, d, L, S, causal) and left blank where they did not run that shape.
 "NumPy" always materialises the weights; JAX never returns them.
@@ -21,15 +20,14 @@ import os
 import subprocess
 import sys
 
-SCRIPTS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(SCRIPTS)
+from scripts import ROOT
 
 
 def run_json(cmd, what):
     """Runs cmd, passes its stderr through, and parses the JSON object on its stdout."""
     print(f"running {what}: {' '.join(cmd)}", file=sys.stderr)
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # -m scripts.… from the root
     except FileNotFoundError:
         sys.exit(f"error: {what} not found: {cmd[0]}")
     except PermissionError:
@@ -159,17 +157,17 @@ def build_table(engine, peers):
 
 def main():
     ap = argparse.ArgumentParser(description="Compare engine-bench with JAX and NumPy.")
-    ap.add_argument("--engine-bench", default=os.path.join(".build", "release", "engine-bench"),
+    ap.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"),
                     help="path of the engine benchmark binary "
-                         "(default .build/release/engine-bench)")
+                         "(default .build/release/engine-bench in the repository)")
     ap.add_argument("--quick", action="store_true", help="fewer sizes, passed to both")
     ap.add_argument("--threads", type=int, default=None,
-                    help="threads for the peers (bench_peers.py's default: 2)")
+                    help="threads for the peers (scripts/bench/peers.py's default: 2)")
     args = ap.parse_args()
 
-    engine_cmd = [args.engine_bench, "--json"] + (["--quick"] if args.quick else [])
+    engine_cmd = [os.path.abspath(args.engine_bench), "--json"] + (["--quick"] if args.quick else [])
     engine = run_json(engine_cmd, "engine benchmark")
-    peers_cmd = [sys.executable, os.path.join(SCRIPTS, "bench_peers.py")]
+    peers_cmd = [sys.executable, "-m", "scripts.bench.peers"]
     if args.quick:
         peers_cmd.append("--quick")
     if args.threads is not None:

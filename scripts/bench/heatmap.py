@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Times SVG heatmaps against the same request answered as JSON, on a live server.
 
-Usage: bench-heatmap.py PORT [ROUNDS]
+Usage, from the repository root: python3 -m scripts.bench.heatmap PORT [ROUNDS]
 
 For each size, POSTs one causal /v1/attention request (d = 64, random Q = K = V) as JSON
 and as SVG (`"format": "svg"`), interleaved, ROUNDS times each (default 11), and prints a

@@ -3,12 +3,12 @@
 #   installs the pinned clients into a virtual environment if they are missing,
 #   builds the release server, starts it on a free loopback port with an 8 MiB body
 #   limit (which the decompression-bomb test relies on), waits for /v2/health/ready,
-#   runs scripts/e2e-v2.py (tritonclient, the KServe SDK and raw HTTP, every answer
+#   runs scripts/e2e/v2.py (tritonclient, the KServe SDK and raw HTTP, every answer
 #   checked against NumPy), then stops the server with SIGTERM and requires exit 0.
 # The clients live in their own environment (E2E_VENV, default .venv-e2e) because the
 # KServe SDK pins many packages that the other scripts' tools also use.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 venv=${E2E_VENV:-.venv-e2e}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -20,7 +20,7 @@ python=$venv/bin/python
 source scripts/e2e/server.sh
 start_server /v2/health/ready --max-body-bytes 8388608
 
-echo "== e2e-v2.py"
-"$python" scripts/e2e-v2.py --url "127.0.0.1:$port"
+echo "== python -m scripts.e2e.v2"
+"$python" -m scripts.e2e.v2 --url "127.0.0.1:$port"
 
-stop_server e2e-v2
+stop_server e2e/v2.sh

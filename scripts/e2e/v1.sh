@@ -6,7 +6,7 @@
 #   then stops the server with SIGTERM and requires exit code 0.
 # Everything stays on 127.0.0.1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 # Fuzzing examples per operation: 200 runs 6,711 test cases over the 23 operations in about
 # 4.6 minutes (BENCHMARKS.md, "schemathesis volume").
@@ -23,7 +23,7 @@ start_server /ready
 
 echo "== README examples"
 readme=README.md
-python3 scripts/e2e/readme_examples.py "$readme" "$port"
+python3 -m scripts.e2e.readme_examples "$readme" "$port"
 
 echo "== openapi-spec-validator"
 openapi-spec-validator openapi.yaml
@@ -35,4 +35,4 @@ schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$SCHEMATHESIS_EXAMPLES" --seed 20261121 --no-color
 
-stop_server e2e
+stop_server e2e/v1.sh

@@ -7,12 +7,12 @@
 # medians over rounds, the ratio of each round, and the server's CPU time per request
 # (user + system, from /proc), which load on the machine disturbs least.
 #
-#   scripts/bench-http.sh            # 3 rounds of 10 s per endpoint, 2 threads, 32 connections
-#   ROUNDS=5 DURATION=5s CONNECTIONS=64 scripts/bench-http.sh
-#   SCRATCH=.build-release scripts/bench-http.sh    # another SwiftPM scratch path
-#   BINARY=/tmp/attention-server-before scripts/bench-http.sh   # a given server, no build
+#   scripts/bench/http.sh            # 3 rounds of 10 s per endpoint, 2 threads, 32 connections
+#   ROUNDS=5 DURATION=5s CONNECTIONS=64 scripts/bench/http.sh
+#   SCRATCH=.build-release scripts/bench/http.sh    # another SwiftPM scratch path
+#   BINARY=/tmp/attention-server-before scripts/bench/http.sh   # a given server, no build
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}

@@ -1,13 +1,13 @@
-#!/usr/bin/env python3
 """A stand-in v2 server that answers every inference at once with a canned response.
 
 It reads each request whole (head, then Content-Length bytes of body, into one buffer)
 and answers with the bytes that attention-server sends for scaled dot-product attention,
 B=1, H=8, L=S=1024, d=64, binary output: the same headers, the same JSON header and
 2 MiB of binary output (zeros). A client timed against it spends only its own time and the
-transfer, so scripts/bench-v2.py uses it to show the least a v2 client library can cost.
+transfer, so scripts/bench/v2.py uses it to show the least a v2 client library can cost.
 
-  canned-v2-server.py     listens on a free 127.0.0.1 port and prints it on stdout (one line)
+  python3 -m scripts.bench.canned_v2_server   listens on a free 127.0.0.1 port and prints it
+                                              on stdout (one line)
 """
 import json
 import socket

@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
 """End-to-end tests of the Open Inference Protocol (KServe v2) API with two real clients,
 tritonclient's InferenceServerClient (HTTP) and the KServe SDK's InferenceRESTClient,
 plus raw HTTP for what neither client can send (malformed bodies, bombs).
 
-Every numeric answer is compared with the NumPy float64 reference in e2e_v2_reference.py.
-Usage: scripts/e2e-v2.py --url 127.0.0.1:8080   (scripts/e2e-v2.sh builds, starts and stops the server)
+Every numeric answer is compared with the NumPy float64 reference, scripts/attention_reference.
+Usage, from the repository root: python3 -m scripts.e2e.v2 --url 127.0.0.1:8080
+(scripts/e2e/v2.sh builds, starts and stops the server)
 """
 import argparse
 import asyncio
@@ -22,7 +22,8 @@ from tritonclient.utils import InferenceServerException
 from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
 from kserve.protocol.infer_type import RequestedOutput
 
-import e2e_v2_reference as ref
+from scripts import attention_reference as ref
+from scripts.attention_reference import Draw
 
 MODELS = ["scaled_dot_product_attention", "multi_head_attention", "additive_attention"]
 # The rest of the attention family: their outputs are named differently, so they have their own tests.
@@ -44,11 +45,8 @@ def close(actual, expected, what, tolerance=2e-4):
     assert worst <= tolerance, f"{what}: largest relative error {worst:.2e}"
 
 
-rng = np.random.default_rng(7)
-
-
-def rand(*shape, dtype=np.float32):
-    return rng.standard_normal(shape).astype(dtype)
+rand = Draw(7, dtype=np.float32)  # rand(*shape): float32 normals
+rng = rand.rng
 
 
 # ---------------------------------------------------------------------------------------
@@ -541,7 +539,7 @@ def raw_protocol_errors(client, args):
 
 @test
 def raw_decompression_bomb_is_413(client, args):
-    # 40 MB of zeros compress to about 40 KB; the server's limit (set by e2e-v2.sh) is 8 MiB.
+    # 40 MB of zeros compress to about 40 KB; the server's limit (set by scripts/e2e/v2.sh) is 8 MiB.
     bomb = gzip.compress(b" " * (40 << 20))
     expect_error(raw(args, "POST", "/v2/models/scaled_dot_product_attention/infer", bomb, {"Content-Encoding": "gzip"}),
                  413, "--max-body-bytes")

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Time our engine's peers on the engine benchmark's shapes; print JSON to stdout.
 
     pip install 'jax[cpu]'          # NumPy comes with it
-    python3 scripts/bench_peers.py [--quick] [--threads N]
+    python3 -m scripts.bench.peers [--quick] [--threads N]     # from the repository root
 
 Shapes: B=1, H=8, d=64, L=S in {128, 512, 1024, 4096} ({128, 1024} with --quick),
 causal false/true, float32. Peers:

@@ -14,8 +14,8 @@ import re
 import signal
 import time
 
-from http1 import Connection, ConnectionLost, encode_request
-from monitor import process_state
+from scripts.e2e.load.http1 import Connection, ConnectionLost, encode_request
+from scripts.e2e.load.monitor import process_state
 
 
 class Tally:

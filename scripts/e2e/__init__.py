@@ -1,0 +1,1 @@
+"""End-to-end phases run by .ci/run, and their clients (scripts/README.md)."""
