@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "json-bench", targets: ["json-bench"]),
         .library(name: "AttentionServer", targets: ["AttentionServer"]),
         .executable(name: "attention-server", targets: ["attention-server"]),
+        .library(name: "InferenceGRPC", targets: ["InferenceGRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -26,6 +27,14 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         // HTTPS (--tls-cert, --tls-key) and the healthcheck's TLS probe.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // gRPC (the Open Inference Protocol's gRPC binding and grpc.health.v1): the runtime,
+        // its protobuf codec and messages, and (for the server, later) HTTP/2 over NIO.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        // No default traits (BinaryDelimitedStreams, FieldMaskUtilities): neither is used, and
+        // grpc-swift-protobuf opts out of them too.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         // OpenBLAS's CBLAS interface (Debian: libopenblas-dev). A shim only: no logic.
@@ -92,6 +101,25 @@ let package = Package(
                 .embedInCode("Resources/playground/index.html"),
                 .embedInCode("Resources/playground/playground.css"),
                 .embedInCode("Resources/playground/playground.js"),
+            ]
+        ),
+        // Swift generated from Protos/ (inference.GRPCInferenceService, grpc.health.v1.Health):
+        // messages and service stubs, server and client, all public. Generated code only,
+        // committed: scripts/codegen/generate-grpc.sh regenerates it; the build runs no protoc.
+        .target(
+            name: "InferenceGRPC",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "InferenceGRPCTests",
+            dependencies: [
+                "InferenceGRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // The command line: flags, environment, logging bootstrap, signals.
