@@ -28,10 +28,9 @@ let package = Package(
         // HTTPS (--tls-cert, --tls-key) and the healthcheck's TLS probe.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // gRPC (the Open Inference Protocol's gRPC binding and grpc.health.v1): the runtime,
-        // its protobuf codec and messages, and (for the server, later) HTTP/2 over NIO.
+        // its protobuf codec and messages (the HTTP/2 transport comes with the server).
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
-        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         // No default traits (BinaryDelimitedStreams, FieldMaskUtilities): neither is used, and
         // grpc-swift-protobuf opts out of them too.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),

@@ -41,7 +41,7 @@
 # The health stubs land in $out/grpc/health/v1, which cannot be imported beside grpcio
 # (its `grpc` package wins, and maps grpc.health to grpcio-health-checking's grpc_health
 # when that is installed): for health use grpc_health.v1 of grpcio-health-checking.
-# tritonclient[grpc] ships stubs of its own too; scripts/codegen/crosscheck-protos.py
+# tritonclient[grpc] ships stubs of its own too; scripts/codegen/crosscheck_protos.py
 # compares Protos/ with both, field by field.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -6,7 +6,7 @@ grpcio-health-checking's. Exits 1 on any difference; messages and RPCs only the 
 have (Triton's extensions) are listed, not counted.
 
     pip install 'tritonclient[grpc]' grpcio-tools grpcio-health-checking
-    python3 scripts/codegen/crosscheck-protos.py
+    python3 scripts/codegen/crosscheck_protos.py
 
 Our files are compiled to a descriptor set and loaded into a pool of their own, so the
 names do not clash with tritonclient's in protobuf's default pool.
