@@ -104,7 +104,7 @@ enum TransformerLayerFields {
 
     static let settings: [OptionField] = [
         .numHeads, .numKVHeads, .choice("activation", of: FeedForward.Activation.self), .number("eps"), .bool("norm_first"),
-        .causal, .causalAlignment,
+        .causal, .causalAlignment, .window,
     ]
 
     static func projections(prefix: String, _ arguments: Arguments) -> MultiHeadProjections {

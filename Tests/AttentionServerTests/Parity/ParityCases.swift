@@ -190,7 +190,7 @@ enum ParityCases {
 
     nonisolated(unsafe) static let layerOptions: [[String: Any]] = [
         ["activation": "gelu"], ["eps": 1e-3], ["norm_first": true], ["causal": true],
-        ["causal": true, "causal_alignment": "bottom_right"], ["num_kv_heads": 2],
+        ["causal": true, "causal_alignment": "bottom_right"], ["num_kv_heads": 2], ["window": [1, 0]],
     ]
 
     static let encoderLayer = cases(

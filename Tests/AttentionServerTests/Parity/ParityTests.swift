@@ -42,6 +42,27 @@ import Testing
         }
     }
 
+    /// A layer's `window` is the band mask it stands for: query i sees keys i − left … i + right.
+    @Test(arguments: [Mechanism.encoderLayer, .decoderLayer])
+    func aLayersWindowIsItsBandMask(_ mechanism: Mechanism) async throws {
+        // The base cases: no option but num_heads.
+        let base = (mechanism.name == Mechanism.encoderLayer.name ? ParityCases.encoderLayer : ParityCases.decoderLayer)[0]
+        var windowed = base.v1Body, masked = base.v1Body
+        windowed["window"] = [1, 0]
+        masked["mask"] = (0..<3).map { i in (0..<3).map { j in j >= i - 1 && j <= i } }
+        let (windowBody, maskBody, path) = (jsonBody(windowed), jsonBody(masked), mechanism.path)
+        try await makeApplication().test(.router) { client in
+            let window = try await client.execute(uri: path, method: .post, body: windowBody)
+            let mask = try await client.execute(uri: path, method: .post, body: maskBody)
+            #expect(window.status == .ok && mask.status == .ok, "\(window.text) \(mask.text)")
+            #expect(flatten(window.json["output"]) == flatten(mask.json["output"]))
+            #expect(flatten(window.json["weights"]) == flatten(mask.json["weights"]))
+            // And it changes the answer: the unmasked layer differs.
+            let plain = try await client.execute(uri: path, method: .post, body: jsonBody(base.v1Body))
+            #expect(flatten(plain.json["output"]) != flatten(window.json["output"]))
+        }
+    }
+
     /// The shape of nested JSON arrays.
     private static func shape(of value: Any?) -> [Int] {
         guard let array = value as? [Any] else { return [] }
