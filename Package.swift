@@ -28,9 +28,10 @@ let package = Package(
         // HTTPS (--tls-cert, --tls-key) and the healthcheck's TLS probe.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // gRPC (the Open Inference Protocol's gRPC binding and grpc.health.v1): the runtime,
-        // its protobuf codec and messages (the HTTP/2 transport comes with the server).
+        // its protobuf codec and messages, and HTTP/2 over NIO.
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         // No default traits (BinaryDelimitedStreams, FieldMaskUtilities): neither is used, and
         // grpc-swift-protobuf opts out of them too.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
@@ -78,6 +79,9 @@ let package = Package(
             dependencies: [
                 "AttentionEngine",
                 "TensorJSON",
+                "InferenceGRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

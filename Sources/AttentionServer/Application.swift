@@ -18,6 +18,7 @@ public typealias AttentionApplication = Application<RouterResponder<AttentionReq
 ///   - engine: the engine to serve; nil makes one sized by `configuration`. Tests pass
 ///     their own to hold places in its pool.
 ///   - onServerRunning: called with the bound port once the listener is up.
+///   - onGRPCRunning: called with the gRPC server's bound port (with `grpcPort` set).
 ///
 /// Shutdown order (ServiceLifecycle stops services last-first): the listener closes and
 /// in-flight requests finish, then the engine drains its pool, then the serialization threads end.
@@ -28,7 +29,8 @@ public func buildApplication(
     metrics: ServerMetrics = ServerMetrics(),
     readiness: Readiness = Readiness(),
     engine: AttentionEngine? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onGRPCRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> AttentionApplication {
     let engine = engine ?? AttentionEngine(configuration: .init(workers: configuration.workers, queueDepth: configuration.queueDepth))
     let serializationThreads = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
@@ -68,12 +70,18 @@ public func buildApplication(
     } else {
         .http1(configuration: http1)
     }
+    var services: [any Service] = [
+        ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },
+        ShutdownService(name: "engine") { await engine.shutdown() },
+    ]
+    if let port = configuration.grpcPort {
+        services.append(GRPCServerService(pipeline: pipeline, readiness: readiness, port: port, logger: logger, onRunning: onGRPCRunning))
+    }
     return Application(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
-        services: [ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },
-                   ShutdownService(name: "engine") { await engine.shutdown() }],
+        services: services,
         onServerRunning: { channel in
             readiness.markServing()
             await onServerRunning(channel.localAddress?.port ?? configuration.port)

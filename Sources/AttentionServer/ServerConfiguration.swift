@@ -40,6 +40,13 @@ public struct ServerConfiguration: Sendable {
     public var apiKeys: APIKeys?
     /// HTTPS settings (`--tls-cert`, `--tls-key`, see ``TLSFiles``); nil serves plain HTTP.
     public var tls: TLSConfiguration?
+    /// The PEM files behind ``tls``, which the gRPC server loads itself.
+    public var tlsFiles: (certificate: String, key: String)?
+    /// The port of the Open Inference Protocol over gRPC (`--grpc-port`, 8081 by default in the
+    /// executable); nil serves no gRPC. 0 asks the system for a free port.
+    public var grpcPort: Int?
+    /// Most streams one HTTP/2 connection may have open at once (`--max-concurrent-streams`).
+    public var maxConcurrentStreams: Int
 
     /// The defaults documented in the README's flag table.
     ///
@@ -65,7 +72,10 @@ public struct ServerConfiguration: Sendable {
         codecThreads: Int = ServerConfiguration.processorCount,
         idleTimeout: Duration = .seconds(60),
         apiKeys: APIKeys? = nil,
-        tls: TLSConfiguration? = nil
+        tls: TLSConfiguration? = nil,
+        tlsFiles: (certificate: String, key: String)? = nil,
+        grpcPort: Int? = nil,
+        maxConcurrentStreams: Int = 100
     ) {
         self.host = host
         self.port = port
@@ -81,6 +91,9 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.apiKeys = apiKeys
         self.tls = tls
+        self.tlsFiles = tlsFiles
+        self.grpcPort = grpcPort
+        self.maxConcurrentStreams = maxConcurrentStreams
     }
 
     /// The number of cores this process may use.

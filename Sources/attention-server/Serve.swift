@@ -48,6 +48,10 @@ struct Serve: AsyncParsableCommand {
     var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert (ATTENTION_TLS_KEY).")
     var tlsKey: String?
+    @Option(help: "Port of the Open Inference Protocol over gRPC, h2c or TLS with --tls-cert; 0 turns it off (ATTENTION_GRPC_PORT; default 8081).")
+    var grpcPort: Int?
+    @Option(help: "Most streams one HTTP/2 connection may have open at once (ATTENTION_MAX_CONCURRENT_STREAMS; default 100).")
+    var maxConcurrentStreams: Int?
 
     func run() async throws {
         let configuration = try serverConfiguration()
@@ -74,6 +78,7 @@ struct Serve: AsyncParsableCommand {
             "address": "\(configuration.host):\(configuration.port)", "workers": "\(configuration.workers)",
             "queue_depth": "\(configuration.queueDepth)", "blas_core": "\(AttentionServerInfo.blasCore)",
             "tls": "\(configuration.tls != nil)", "api_keys": "\(configuration.apiKeys != nil)",
+            "grpc_port": "\(configuration.grpcPort.map(String.init) ?? "off")",
         ])
         // The drain service comes last: ServiceLifecycle stops services in reverse order,
         // so readiness turns 503 before the application stops listening.
@@ -111,8 +116,16 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--api-keys-file: \(error)")
             }
         }
-        configuration.tls = try Self.tlsConfiguration(certificate: tlsCert ?? Environment.value("ATTENTION_TLS_CERT"),
-                                                      key: tlsKey ?? Environment.value("ATTENTION_TLS_KEY"))
+        let certificate: String? = try tlsCert ?? Environment.value("ATTENTION_TLS_CERT")
+        let key: String? = try tlsKey ?? Environment.value("ATTENTION_TLS_KEY")
+        configuration.tls = try Self.tlsConfiguration(certificate: certificate, key: key)
+        if let certificate, let key { configuration.tlsFiles = (certificate, key) }
+        let grpcPort: Int = try grpcPort ?? Environment.value("ATTENTION_GRPC_PORT") ?? 8081
+        guard (0...65535).contains(grpcPort) else { throw ValidationError("--grpc-port must be 0...65535 (0 turns gRPC off).") }
+        configuration.grpcPort = grpcPort == 0 ? nil : grpcPort
+        configuration.maxConcurrentStreams = try maxConcurrentStreams ?? Environment.value("ATTENTION_MAX_CONCURRENT_STREAMS")
+            ?? configuration.maxConcurrentStreams
+        guard configuration.maxConcurrentStreams >= 1 else { throw ValidationError("--max-concurrent-streams must be at least 1.") }
         guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be 0...65535.") }
         guard configuration.workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
         guard configuration.queueDepth >= 0 else { throw ValidationError("--queue-depth must not be negative.") }

@@ -9,7 +9,7 @@ import TensorJSON
 ///
 /// The body is parsed as JSON whatever its `Content-Type` (as Triton does): curl's `-d`
 /// labels JSON as a form, and refusing it would only make the examples longer.
-struct V1Codec: InferenceCodec {
+struct V1Codec: HTTPInferenceCodec {
     let mechanism: Mechanism
     let budget: WeightsBudget
     /// `Accept` prefers `image/svg+xml` to JSON.
@@ -57,13 +57,14 @@ struct V1Codec: InferenceCodec {
         decoded.heatmap?.estimatedSize ?? ResultEncoder.estimatedSize(result)
     }
 
-    func encode(_ result: AttentionResult, _ decoded: Decoded) -> (body: ByteBuffer, headers: HTTPFields) {
+    func encode(_ result: AttentionResult, _ decoded: Decoded) -> HTTPAnswer {
         // The same URL answers JSON or SVG by Accept, compressed or not by Accept-Encoding: caches must key on both.
         let vary = "Accept, Accept-Encoding"
         if let heatmap = decoded.heatmap {
-            return (ByteBuffer(string: heatmap.render(result)), [.contentType: "image/svg+xml", .vary: vary])
+            return HTTPAnswer(body: ByteBuffer(string: heatmap.render(result)), headers: [.contentType: "image/svg+xml", .vary: vary])
         }
-        return (ResultEncoder.encode(result, fields: mechanism.outputs.map(\.field)), [.contentType: "application/json", .vary: vary])
+        return HTTPAnswer(body: ResultEncoder.encode(result, fields: mechanism.outputs.map(\.field)),
+                          headers: [.contentType: "application/json", .vary: vary])
     }
 
     func response(for error: any Error) -> Response? {

@@ -15,7 +15,7 @@ struct V1Controller {
                 let svgPreferred = ContentNegotiation.choose(["application/json", "image/svg+xml"],
                                                              accept: request.headers[.accept]) == "image/svg+xml"
                 let codec = V1Codec(mechanism: mechanism, budget: budget, svgPreferred: svgPreferred)
-                return try await pipeline.run(request, context: context, label: mechanism.label, codec: codec)
+                return try await pipeline.respond(to: request, context: context, label: mechanism.label, codec: codec)
             }
         }
     }

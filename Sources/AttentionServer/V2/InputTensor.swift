@@ -68,6 +68,13 @@ struct InputTensor: Sendable {
         return Declaration(name: name, datatype: datatype, shape: shape, count: count, binarySize: binarySize, data: data)
     }
 
+    init(name: String, datatype: Datatype, shape: [Int], values: TensorValues) {
+        self.name = name
+        self.datatype = datatype
+        self.shape = shape
+        self.values = values
+    }
+
     /// The input with its elements: `binary` holds exactly its bytes when it declared a
     /// binary size; otherwise its JSON `data` is read.
     init(_ declaration: Declaration, binary: ByteBuffer?) throws(InferenceError) {

@@ -5,7 +5,7 @@ import Hummingbird
 /// header with the tensors in JSON or after it in binary (``InferenceRequest``), read by
 /// the mechanism's description (``V2Arguments``); outputs as the request selects them
 /// (``InferenceResponse``); errors as `{"error": "…"}` (``InferenceError``).
-struct V2Codec: InferenceCodec {
+struct V2Codec: HTTPInferenceCodec {
     let mechanism: Mechanism
     let budget: WeightsBudget
     /// `Inference-Header-Content-Length`: the length of the JSON part of a binary body.
@@ -54,12 +54,12 @@ struct V2Codec: InferenceCodec {
         InferenceResponse.encodingCost(result, decoded.outputs)
     }
 
-    func encode(_ result: AttentionResult, _ decoded: Decoded) -> (body: ByteBuffer, headers: HTTPFields) {
+    func encode(_ result: AttentionResult, _ decoded: Decoded) -> HTTPAnswer {
         let response = InferenceResponse.encode(result, decoded)
         var headers: HTTPFields = [.contentType: response.jsonLength == nil ? "application/json" : "application/octet-stream",
                                    .vary: "Accept-Encoding"]
         if let jsonLength = response.jsonLength { headers[BinaryTensors.headerName] = String(jsonLength) }
-        return (response.body, headers)
+        return HTTPAnswer(body: response.body, headers: headers)
     }
 
     func response(for error: any Error) -> Response? {

@@ -48,7 +48,7 @@ struct V2Controller {
                     return error.response()
                 }
                 let codec = V2Codec(mechanism: mechanism, budget: budget, headerLength: request.headers[BinaryTensors.headerName])
-                return try await pipeline.run(request, context: context, label: mechanism.label, codec: codec)
+                return try await pipeline.respond(to: request, context: context, label: mechanism.label, codec: codec)
             }
         }
     }

@@ -1,0 +1,123 @@
+import AttentionEngine
+import GRPCCore
+import InferenceGRPC
+
+/// The Open Inference Protocol over gRPC (`inference.GRPCInferenceService`, as tritonclient's
+/// and KServe's gRPC clients call it): liveness, readiness, server and model metadata, and
+/// `ModelInfer` on the one ``InferencePipeline`` with a ``GRPCCodec``. Triton's other RPCs
+/// (model repository, shared memory, statistics) are not in the service, so gRPC answers
+/// them `UNIMPLEMENTED`.
+struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
+    let pipeline: InferencePipeline
+    let readiness: Readiness
+
+    private var isReady: Bool { readiness.phase == .serving && pipeline.engine.status.accepting }
+
+    func serverLive(request: ServerRequest<Inference_ServerLiveRequest>,
+                    context: ServerContext) async throws -> ServerResponse<Inference_ServerLiveResponse> {
+        var response = Inference_ServerLiveResponse()
+        response.live = true
+        return ServerResponse(message: response)
+    }
+
+    func serverReady(request: ServerRequest<Inference_ServerReadyRequest>,
+                     context: ServerContext) async throws -> ServerResponse<Inference_ServerReadyResponse> {
+        var response = Inference_ServerReadyResponse()
+        response.ready = isReady
+        return ServerResponse(message: response)
+    }
+
+    func modelReady(request: ServerRequest<Inference_ModelReadyRequest>,
+                    context: ServerContext) async throws -> ServerResponse<Inference_ModelReadyResponse> {
+        _ = try model(request.message.name, version: request.message.version)
+        var response = Inference_ModelReadyResponse()
+        response.ready = isReady
+        return ServerResponse(message: response)
+    }
+
+    func serverMetadata(request: ServerRequest<Inference_ServerMetadataRequest>,
+                        context: ServerContext) async throws -> ServerResponse<Inference_ServerMetadataResponse> {
+        var response = Inference_ServerMetadataResponse()
+        response.name = Metadata.serverName
+        response.version = Metadata.serverVersion
+        response.extensions = Metadata.extensions
+        return ServerResponse(message: response)
+    }
+
+    /// The REST form's metadata (``Metadata/model(_:)``), from the same description.
+    func modelMetadata(request: ServerRequest<Inference_ModelMetadataRequest>,
+                       context: ServerContext) async throws -> ServerResponse<Inference_ModelMetadataResponse> {
+        let mechanism = try model(request.message.name, version: request.message.version)
+        var response = Inference_ModelMetadataResponse()
+        response.name = mechanism.name
+        response.versions = [Metadata.modelVersion]
+        response.platform = Metadata.serverName
+        response.inputs = mechanism.tensors.map { input in
+            Self.tensor(input.name, input.kind.canonical, rank: input.ranks.upperBound)
+        }
+        response.outputs = mechanism.outputs.map { Self.tensor($0.name, .fp32, rank: $0.rank) }
+        return ServerResponse(message: response)
+    }
+
+    func modelInfer(request: ServerRequest<Inference_ModelInferRequest>,
+                    context: ServerContext) async throws -> ServerResponse<Inference_ModelInferResponse> {
+        let arrived = ContinuousClock.now
+        let mechanism = try model(request.message.modelName, version: request.message.modelVersion)
+        let configuration = pipeline.configuration
+        // The earlier of --request-timeout and the client's grpc-timeout.
+        let timeout = GRPCTimeout.parse(request.metadata[stringValues: "grpc-timeout"].first { _ in true })
+        let deadline = arrived + min(configuration.requestTimeout, timeout ?? configuration.requestTimeout)
+        let codec = GRPCCodec(mechanism: mechanism, budget: WeightsBudget(maxWeights: configuration.maxWeights))
+        let message = request.message, pipeline = self.pipeline, label = mechanism.label
+        // gRPC reports a cancelled call (the client's reset, its deadline, shutdown) through a
+        // handler, not by cancelling this task: the work runs in a task of its own to cancel.
+        let work = Task {
+            try await pipeline.infer(codec, label: label, deadline: deadline) { message }.output
+        }
+        do {
+            let response = try await withRPCCancellationHandler {
+                try await work.value
+            } onCancelRPC: {
+                work.cancel()
+            }
+            return ServerResponse(message: response)
+        } catch {
+            throw GRPCStatus.error(error, deadlinePassed: ContinuousClock.now >= deadline)
+        }
+    }
+
+    /// The model named, as the REST form's 404 says it; only version "1" (or none) exists.
+    private func model(_ name: String, version: String) throws(RPCError) -> Mechanism {
+        guard let mechanism = Mechanism.named(name), version.isEmpty || version == Metadata.modelVersion else {
+            let error = InferenceError.unknownModel(name, version: version.isEmpty ? nil : version)
+            throw RPCError(code: .notFound, message: error.message)
+        }
+        return mechanism
+    }
+
+    private static func tensor(_ name: String, _ datatype: Datatype, rank: Int) -> Inference_ModelMetadataResponse.TensorMetadata {
+        var tensor = Inference_ModelMetadataResponse.TensorMetadata()
+        tensor.name = name
+        tensor.datatype = datatype.rawValue
+        tensor.shape = Array(repeating: -1, count: rank)
+        return tensor
+    }
+}
+
+/// gRPC's `grpc-timeout` header: up to eight digits and a unit (H, M, S, m, u, n). GRPCCore
+/// reads it to cancel the call but does not make it public; the pipeline needs it as a deadline.
+enum GRPCTimeout {
+    static func parse(_ value: String?) -> Duration? {
+        guard let value, let unit = value.last, (2...9).contains(value.count),
+              let amount = Int64(value.dropLast()), amount >= 0 else { return nil }
+        switch unit {
+        case "H": return .seconds(amount * 3600)
+        case "M": return .seconds(amount * 60)
+        case "S": return .seconds(amount)
+        case "m": return .milliseconds(amount)
+        case "u": return .microseconds(amount)
+        case "n": return .nanoseconds(amount)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+
+/// The gRPC server on `--grpc-port` (h2c, or TLS with `--tls-cert`) as a ServiceLifecycle
+/// service: on SIGTERM it stops taking calls and lets those in flight finish.
+///
+/// Written here: grpc-swift-extras, which has this wrapper, is not among the packages this
+/// project may use; it is `serve()` and `beginGracefulShutdown()`.
+struct GRPCServerService: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let transport: HTTP2ServerTransport.Posix
+    let logger: Logger
+    let onRunning: @Sendable (Int) async -> Void
+
+    init(pipeline: InferencePipeline, readiness: Readiness, port: Int, logger: Logger,
+         onRunning: @escaping @Sendable (Int) async -> Void) {
+        let configuration = pipeline.configuration
+        let security: HTTP2ServerTransport.Posix.TransportSecurity = if let files = configuration.tlsFiles {
+            .tls(certificateChain: [.file(path: files.certificate, format: .pem)], privateKey: .file(path: files.key, format: .pem))
+        } else {
+            .plaintext
+        }
+        transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: configuration.host, port: port), transportSecurity: security,
+            config: .defaults { config in
+                // A message over --max-body-bytes is refused RESOURCE_EXHAUSTED before it is buffered whole.
+                config.rpc.maxRequestPayloadSize = configuration.maxBodyBytes
+                config.compression.enabledAlgorithms = [.gzip, .deflate]
+                config.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
+            })
+        let engine = pipeline.engine
+        let services: [any RegistrableRPCService] = [
+            GRPCInferenceService(pipeline: pipeline, readiness: readiness),
+            GRPCHealthService(readiness: readiness, isAccepting: { engine.status.accepting }),
+        ]
+        let interceptors: [any ServerInterceptor] = configuration.apiKeys.map { [GRPCAPIKeyInterceptor(keys: $0)] } ?? []
+        server = GRPCServer(transport: transport, services: services, interceptors: interceptors)
+        self.logger = logger
+        self.onRunning = onRunning
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                group.addTask {
+                    guard let address = try? await transport.listeningAddress, let port = address.ipv4?.port else { return }
+                    logger.info("gRPC server started", metadata: ["port": "\(port)"])
+                    await onRunning(port)
+                }
+            }
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
+        }
+    }
+}
