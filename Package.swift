@@ -57,14 +57,24 @@ let package = Package(
             name: "engine-bench",
             dependencies: ["AttentionEngine", "CBLAS"]
         ),
+        // What the test targets share: the seeded generator (SplitMix64), the float64
+        // reference of the mechanisms, and the locator of the golden fixtures and other
+        // repository files. A regular target, as a test target cannot be a dependency; no
+        // product uses it.
+        .target(
+            name: "AttentionTestSupport",
+            dependencies: ["AttentionEngine"],
+            path: "Tests/AttentionTestSupport"
+        ),
         .testTarget(
             name: "AttentionEngineTests",
-            dependencies: ["AttentionEngine"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["AttentionEngine", "AttentionTestSupport"],
+            // The golden fixtures: read by AttentionTestSupport's FixtureCase from the source tree.
+            exclude: ["Fixtures"]
         ),
         // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
         .target(name: "TensorJSON"),
-        .testTarget(name: "TensorJSONTests", dependencies: ["TensorJSON"]),
+        .testTarget(name: "TensorJSONTests", dependencies: ["TensorJSON", "AttentionTestSupport"]),
         .executableTarget(name: "json-bench", dependencies: ["TensorJSON"]),
         // The HTTP service: routes, request decoding and validation, errors, limits,
         // metrics and health. Everything a test can reach lives here.
@@ -143,6 +153,7 @@ let package = Package(
             dependencies: [
                 "AttentionServer",
                 "AttentionEngine",
+                "AttentionTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,66 +1,12 @@
+import AttentionTestSupport
 import Foundation
 import Testing
 @testable import AttentionEngine
 
-/// Float64 reference of multi-head attention; weights per head `[B, H, L, S]`.
-func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAttentionOptions)
-    -> (output: [Double], weightsPerHead: [Double], weightsAverage: [Double]) {
-    let p = input.projections
-    let rank = input.query.rank
-    let B = rank == 3 ? input.query.shape[0] : 1
-    let H = input.numHeads, Hkv = input.numKVHeads ?? H
-    let dk = p.wQ.shape[1] / H, dv = p.wV.shape[1] / Hkv
-    let keyInput = input.key ?? input.query, valueInput = input.value ?? keyInput
-    var output = [Double](), perHead = [Double](), average = [Double]()
-    for b in 0..<B {
-        let lead = rank == 3 ? [b] : []
-        let Q = referenceProject(input.query.matrix(lead), p.wQ.matrix64, p.bQ?.vector64)
-        let K = referenceProject(keyInput.matrix(lead), p.wK.matrix64, p.bK?.vector64)
-        let V = referenceProject(valueInput.matrix(lead), p.wV.matrix64, p.bV?.vector64)
-        let L = Q.count, S = K.count
-        let scale = Double(options.scale ?? Float(1 / Double(dk).squareRoot()))
-        var concatenated = Matrix64(repeating: [], count: L)
-        var sum = Matrix64(repeating: [Double](repeating: 0, count: S), count: L)
-        for h in 0..<H {
-            let g = h / (H / Hkv)
-            var Qh = Q.map { Array($0[h * dk..<(h + 1) * dk]) }
-            var Kh = K.map { Array($0[g * dk..<(g + 1) * dk]) }
-            let terms = options.positions
-            if let rope = terms.rope {
-                Qh = referenceRotate(Qh, rope, firstPosition: rope.offset)
-                Kh = referenceRotate(Kh, rope, firstPosition: 0)
-            }
-            let Vh = V.map { Array($0[g * dv..<(g + 1) * dv]) }
-            let head = referenceHead(queries: L, keys: S, value: Vh,
-                score: { i, j in
-                    var score = scale * dot(Qh[i], Kh[j])
-                    if let cap = terms.softcap.map(Double.init) { score = cap * tanh(score / cap) }
-                    return score - (terms.alibiSlopes.map { Double($0[h]) * Double(abs(i - j)) } ?? 0)
-                },
-                visible: { i, j in
-                    referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal, window: options.masking.window,
-                                     keyLengths: options.masking.keyLengths,
-                                     mask: options.masking.mask.map { m in {
-                                         let index = m.rank == rank + 1 ? lead + [h, $0, $1] : lead + [$0, $1]
-                                         return broadcastRead(m.values, shape: m.shape, at: index) } })
-                })
-            for i in 0..<L {
-                concatenated[i] += head.output[i]
-                for j in 0..<S { sum[i][j] += head.weights[i][j] / Double(H) }
-            }
-            perHead += head.weights.flatMap { $0 }
-        }
-        let projected = p.wO.map { referenceProject(concatenated, $0.matrix64, p.bO?.vector64) } ?? concatenated
-        output += projected.flatMap { $0 }
-        average += sum.flatMap { $0 }
-    }
-    return (output, perHead, average)
-}
-
 @Suite struct MultiHeadAndAdditiveTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
 
-    func projections(_ random: inout SeededRandom, eq: Int, ek: Int, ev: Int, heads: Int, kvHeads: Int,
+    func projections(_ random: inout SplitMix64, eq: Int, ek: Int, ev: Int, heads: Int, kvHeads: Int,
                      dk: Int, dv: Int, out: Int?, biases: Bool) -> MultiHeadProjections {
         MultiHeadProjections(
             wQ: random.tensor([eq, heads * dk], scale: 0.5), wK: random.tensor([ek, kvHeads * dk], scale: 0.5),
@@ -71,7 +17,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
 
     func check(_ input: MultiHeadAttentionInput, _ options: MultiHeadAttentionOptions,
                sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let expected = referenceMultiHead(input, options)
+        let expected = Reference.multiHead(input, options)
         for mode in HeadWeights.allCases {
             var o = options
             o.weights = mode
@@ -86,7 +32,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
     }
 
     @Test func selfAttentionWithProjections() async throws {
-        var random = SeededRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         let p = projections(&random, eq: 8, ek: 8, ev: 8, heads: 2, kvHeads: 2, dk: 4, dv: 3, out: 5, biases: true)
         try await check(MultiHeadAttentionInput(query: random.tensor([2, 6, 8]), projections: p, numHeads: 2), .init())
         // One head, no output projection: "self-attention with trainable weights".
@@ -96,7 +42,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
     }
 
     @Test func crossAttentionGroupedQueryAndMasks() async throws {
-        var random = SeededRandom(seed: 12)
+        var random = SplitMix64(seed: 12)
         let p = projections(&random, eq: 6, ek: 5, ev: 7, heads: 4, kvHeads: 2, dk: 3, dv: 2, out: 6, biases: true)
         let input = MultiHeadAttentionInput(query: random.tensor([2, 5, 6]), key: random.tensor([2, 9, 5]),
                                             value: random.tensor([2, 9, 7]), projections: p, numHeads: 4, numKVHeads: 2)
@@ -110,7 +56,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
     }
 
     @Test func positionTermsAfterProjection() async throws {
-        var random = SeededRandom(seed: 15)
+        var random = SplitMix64(seed: 15)
         let p = projections(&random, eq: 6, ek: 6, ev: 6, heads: 4, kvHeads: 2, dk: 4, dv: 3, out: 5, biases: true)
         let input = MultiHeadAttentionInput(query: random.tensor([2, 7, 6]), key: random.tensor([2, 9, 6]),
                                             projections: p, numHeads: 4, numKVHeads: 2)
@@ -124,7 +70,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
     }
 
     @Test func additiveMatchesBahdanau() async throws {
-        var random = SeededRandom(seed: 13)
+        var random = SplitMix64(seed: 13)
         for rank3 in [false, true] {
             let lead = rank3 ? [2] : []
             let input = AdditiveAttentionInput(
@@ -134,20 +80,7 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
             let masking = Masking(causal: .bottomRight, keyLengths: rank3 ? [7, 5] : nil)
             for mode in AttentionMode.allCases {
                 let result = try await engine.additive(input, options: .init(masking: masking, mode: mode))
-                let B = rank3 ? 2 : 1
-                var output = [Double](), weights = [Double]()
-                for b in 0..<B {
-                    let l = rank3 ? [b] : []
-                    let A = referenceProject(input.query.matrix(l), input.wQuery.matrix64, input.bias?.vector64)
-                    let K = referenceProject(input.key.matrix(l), input.wKey.matrix64, nil)
-                    let v = input.v.vector64
-                    let head = referenceHead(queries: 5, keys: 7, value: input.value!.matrix(l), hard: mode == .hard,
-                        score: { i, j in (0..<v.count).reduce(0.0) { $0 + v[$1] * tanh(A[i][$1] + K[j][$1]) } },
-                        visible: { referenceVisible($0, $1, batch: b, L: 5, S: 7, causal: masking.causal, window: nil,
-                                                    keyLengths: masking.keyLengths, mask: nil) })
-                    output += head.output.flatMap { $0 }
-                    weights += head.weights.flatMap { $0 }
-                }
+                let (output, weights) = Reference.additive(input, masking: masking, mode: mode)
                 #expect(mismatch(result.output.scalars, output) == nil)
                 #expect(mismatch(try #require(result.weights).scalars, weights) == nil)
             }
@@ -174,13 +107,13 @@ func referenceMultiHead(_ input: MultiHeadAttentionInput, _ options: MultiHeadAt
     }
 
     @Test func luongGeneralIsDotAttentionOnProjectedQueries() async throws {
-        var random = SeededRandom(seed: 14)
+        var random = SplitMix64(seed: 14)
         let input = LuongGeneralInput(query: random.tensor([2, 4, 3]), key: random.tensor([2, 6, 5]), wA: random.tensor([3, 5]))
         let result = try await engine.luongGeneral(input, options: .init(masking: Masking(causal: .topLeft)))
         var projected = [Float]()
-        for b in 0..<2 { projected += referenceProject(input.query.matrix([b]), input.wA.matrix64, nil).flatMap { $0 }.map(Float.init) }
-        let expected = referenceScaledDotProduct(try Tensor(shape: [2, 4, 5], scalars: projected), input.key, input.key,
-                                                 .init(scale: 1, masking: Masking(causal: .topLeft)))
+        for b in 0..<2 { projected += Reference.project(input.query.matrix([b]), input.wA.matrix64, nil).flatMap { $0 }.map(Float.init) }
+        let expected = Reference.scaledDotProduct(try Tensor(shape: [2, 4, 5], scalars: projected), input.key, input.key,
+                                                  .init(scale: 1, masking: Masking(causal: .topLeft)))
         #expect(mismatch(result.output.scalars, expected.output) == nil)
         #expect(mismatch(try #require(result.weights).scalars, expected.weights) == nil)
     }

@@ -1,71 +1,7 @@
+import AttentionTestSupport
 import Foundation
 import Testing
 @testable import AttentionEngine
-
-/// NumPy-style broadcast read: the element of `values` (of `shape`) at the scores index `index`.
-func broadcastRead<T>(_ values: [T], shape: [Int], at index: [Int]) -> T {
-    var flat = 0
-    let offset = index.count - shape.count
-    for (axis, size) in shape.enumerated() { flat = flat * size + (size == 1 ? 0 : index[axis + offset]) }
-    return values[flat]
-}
-
-/// The float64 reference of ``AttentionEngine/scaledDotProduct(query:key:value:options:admission:)``.
-func referenceScaledDotProduct(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options: DotProductAttentionOptions)
-    -> (output: [Double], weights: [Double]) {
-    let rank = q.rank
-    let B = rank >= 3 ? q.shape[0] : 1, H = rank == 4 ? q.shape[1] : 1, Hkv = rank == 4 ? k.shape[1] : 1
-    let L = q.shape[rank - 2], S = k.shape[rank - 2], dk = q.shape[rank - 1]
-    let scale = Double(options.scale ?? Float(1 / Double(dk).squareRoot()))
-    let terms = options.positions
-    var output = [Double](), weights = [Double]()
-    for b in 0..<B {
-        for h in 0..<H {
-            let g = h / (H / Hkv)
-            let lead = rank == 4 ? [b, h] : rank == 3 ? [b] : []
-            let kvLead = rank == 4 ? [b, g] : lead
-            var Q = q.matrix(lead), K = k.matrix(kvLead)
-            let V = v.matrix(kvLead)
-            if let rope = terms.rope {
-                Q = referenceRotate(Q, rope, firstPosition: rope.offset)
-                K = referenceRotate(K, rope, firstPosition: 0)
-            }
-            let scoreIndex = { (i: Int, j: Int) in lead + [i, j] }
-            let head = referenceHead(queries: L, keys: S, value: V, hard: options.mode == .hard,
-                score: { i, j in
-                    let bias = options.bias.map { Double(broadcastRead($0.scalars, shape: $0.shape, at: scoreIndex(i, j))) } ?? 0
-                    var score = scale * dot(Q[i], K[j])
-                    if let cap = terms.softcap.map(Double.init) { score = cap * tanh(score / cap) }
-                    let alibi = terms.alibiSlopes.map { -Double($0[h]) * Double(abs(i - j)) } ?? 0
-                    return score + bias + alibi
-                },
-                visible: { i, j in
-                    referenceVisible(i, j, batch: b, L: L, S: S, causal: options.masking.causal,
-                                     window: options.masking.window, keyLengths: options.masking.keyLengths,
-                                     mask: options.masking.mask.map { m in { broadcastRead(m.values, shape: m.shape, at: scoreIndex($0, $1)) } },
-                                     globalTokens: options.masking.globalTokens)
-                })
-            output += head.output.flatMap { $0 }
-            weights += head.weights.flatMap { $0 }
-        }
-    }
-    return (output, weights)
-}
-
-/// RoPE as the paper writes it: pair (x₁, x₂) at position p rotated by p·base^(−2i/d).
-func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int) -> Matrix64 {
-    x.enumerated().map { row, features in
-        var rotated = features
-        let d = features.count
-        for i in 0..<(d / 2) {
-            let (a, b) = rope.layout == .interleaved ? (2 * i, 2 * i + 1) : (i, i + d / 2)
-            let angle = Double(firstPosition + row) * pow(rope.base, -2 * Double(i) / Double(d))
-            rotated[a] = features[a] * cos(angle) - features[b] * sin(angle)
-            rotated[b] = features[a] * sin(angle) + features[b] * cos(angle)
-        }
-        return rotated
-    }
-}
 
 @Suite struct ScaledDotProductTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
@@ -73,7 +9,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     /// Runs both the streaming and the weights path and compares each with the reference.
     func check(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ options: DotProductAttentionOptions,
                sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let expected = referenceScaledDotProduct(q, k, v, options)
+        let expected = Reference.scaledDotProduct(q, k, v, options)
         var withWeights = options
         withWeights.returnWeights = true
         let full = try await engine.scaledDotProduct(query: q, key: k, value: v, options: withWeights)
@@ -89,14 +25,14 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func unmaskedRanks() async throws {
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         try await check(random.tensor([7, 5]), random.tensor([9, 5]), random.tensor([9, 3]), .init())
         try await check(random.tensor([2, 7, 5]), random.tensor([2, 4, 5]), random.tensor([2, 4, 6]), .init(scale: 0.3))
         try await check(random.tensor([2, 3, 6, 4]), random.tensor([2, 3, 8, 4]), random.tensor([2, 3, 8, 5]), .init())
     }
 
     @Test func plainDotAndSimplifiedSelfAttention() async throws {
-        var random = SeededRandom(seed: 2)
+        var random = SplitMix64(seed: 2)
         let x = random.tensor([6, 4])
         try await check(x, x, x, .init(scale: 1))
     }
@@ -110,7 +46,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     ])
     func intervalMasksAcrossTiles(masking: Masking) async throws {
         // Lengths beyond one query block (256 rows here, 128 for the 150 queries), one key tile (256) and many edge tiles (32).
-        var random = SeededRandom(seed: 3)
+        var random = SplitMix64(seed: 3)
         for (L, S) in [(300, 300), (150, 290), (290, 150), (5, 9)] {
             let q = random.tensor([1, 2, L, 8]), k = random.tensor([1, 2, S, 8]), v = random.tensor([1, 2, S, 4])
             try await check(q, k, v, .init(masking: masking))
@@ -118,7 +54,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func keyLengthsMaskAndBiasBroadcast() async throws {
-        var random = SeededRandom(seed: 4)
+        var random = SplitMix64(seed: 4)
         let q = random.tensor([2, 3, 6, 4]), k = random.tensor([2, 3, 7, 4]), v = random.tensor([2, 3, 7, 2])
         try await check(q, k, v, .init(masking: Masking(keyLengths: [7, 3])))
         try await check(q, k, v, .init(masking: Masking(mask: random.mask([2, 1, 6, 7]))))
@@ -129,14 +65,14 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func maskOverLongRowsUsesTheStreamingEdges() async throws {
-        var random = SeededRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         let q = random.tensor([1, 1, 200, 8]), k = random.tensor([1, 1, 280, 8]), v = random.tensor([1, 1, 280, 8])
         try await check(q, k, v, .init(masking: Masking(window: SlidingWindow(left: 40, right: 40), mask: random.mask([200, 280], probability: 0.9)),
                                        bias: random.tensor([280])))
     }
 
     @Test func groupedAndMultiQuery() async throws {
-        var random = SeededRandom(seed: 6)
+        var random = SplitMix64(seed: 6)
         for kvHeads in [1, 2, 4] {
             let q = random.tensor([2, 4, 5, 6]), k = random.tensor([2, kvHeads, 7, 6]), v = random.tensor([2, kvHeads, 7, 3])
             try await check(q, k, v, .init(masking: Masking(causal: .bottomRight)))
@@ -144,7 +80,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func hardAttentionPicksTheFirstMaximum() async throws {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let q = random.tensor([2, 6, 4]), k = random.tensor([2, 8, 4]), v = random.tensor([2, 8, 3])
         try await check(q, k, v, .init(masking: Masking(causal: .topLeft), mode: .hard))
         // Equal keys tie: the lowest index wins.
@@ -157,7 +93,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func fullyMaskedRowsAreZeroNeverNaN() async throws {
-        var random = SeededRandom(seed: 8)
+        var random = SplitMix64(seed: 8)
         let q = random.tensor([2, 4, 3]), k = random.tensor([2, 5, 3]), v = random.tensor([2, 5, 2])
         var maskValues = [Bool](repeating: true, count: 2 * 4 * 5)
         for j in 0..<5 { maskValues[(0 * 4 + 1) * 5 + j] = false }  // batch 0, query 1: nothing visible
@@ -180,7 +116,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func emptySequences() async throws {
-        var random = SeededRandom(seed: 9)
+        var random = SplitMix64(seed: 9)
         let none = try await engine.scaledDotProduct(query: random.tensor([3, 4]), key: random.tensor([0, 4]), value: random.tensor([0, 2]))
         #expect(none.output.scalars == [Float](repeating: 0, count: 6))
         let noQueries = try await engine.scaledDotProduct(query: random.tensor([0, 4]), key: random.tensor([3, 4]), value: random.tensor([3, 2]))
@@ -189,7 +125,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
 
     @Test(arguments: RotaryEmbedding.Layout.allCases)
     func ropeAlibiAndSoftcap(layout: RotaryEmbedding.Layout) async throws {
-        var random = SeededRandom(seed: 10)
+        var random = SplitMix64(seed: 10)
         let q = random.tensor([2, 4, 150, 8]), k = random.tensor([2, 2, 170, 8]), v = random.tensor([2, 2, 170, 3])
         let rope = RotaryEmbedding(base: 500, layout: layout, offset: 20)
         try await check(q, k, v, .init(positions: PositionTerms(rope: rope)))
@@ -200,7 +136,7 @@ func referenceRotate(_ x: Matrix64, _ rope: RotaryEmbedding, firstPosition: Int)
     }
 
     @Test func hybridGlobalAndLocal() async throws {
-        var random = SeededRandom(seed: 16)
+        var random = SplitMix64(seed: 16)
         let q = random.tensor([2, 2, 300, 8]), k = random.tensor([2, 2, 300, 8]), v = random.tensor([2, 2, 300, 4])
         let window = SlidingWindow(left: 16, right: 16)
         try await check(q, k, v, .init(masking: Masking(window: window, globalTokens: [0, 150, 299])))

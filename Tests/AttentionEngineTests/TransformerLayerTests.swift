@@ -1,26 +1,11 @@
+import AttentionTestSupport
 import Foundation
 import Testing
 @testable import AttentionEngine
 
-/// PyTorch's TransformerEncoderLayer / TransformerDecoderLayer in float64 (inference: no dropout).
+/// PyTorch's TransformerEncoderLayer / TransformerDecoderLayer in float64 (inference: no dropout),
+/// from the float64 reference's layer norm, feed-forward network and multi-head attention.
 enum ReferenceLayer {
-    static func layerNorm(_ x: Matrix64, _ norm: LayerNorm, _ eps: Double) -> Matrix64 {
-        x.map { row in
-            let mean = row.reduce(0, +) / Double(row.count)
-            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(row.count)
-            return row.indices.map { (row[$0] - mean) / (variance + eps).squareRoot() * Double(norm.gamma.scalars[$0]) + Double(norm.beta.scalars[$0]) }
-        }
-    }
-
-    static func feedForward(_ x: Matrix64, _ f: FeedForward) -> Matrix64 {
-        let hidden = referenceProject(x, f.w1.matrix64, f.b1?.vector64).map { row in
-            row.map { f.activation == .relu ? max(0, $0) : 0.5 * $0 * (1 + erf($0 / 2.squareRoot())) }
-        }
-        return referenceProject(hidden, f.w2.matrix64, f.b2?.vector64)
-    }
-
-    static func add(_ a: Matrix64, _ b: Matrix64) -> Matrix64 { zip(a, b).map { zip($0, $1).map(+) } }
-
     static func tensor(_ m: Matrix64) -> Tensor {
         try! Tensor(shape: [m.count, m.first?.count ?? 0], scalars: m.flatMap { $0 }.map(Float.init))
     }
@@ -28,7 +13,7 @@ enum ReferenceLayer {
     /// Multi-head attention of float64 inputs via the float64 reference (inputs rounded to Float for its API).
     static func attend(_ query: Matrix64, _ key: Matrix64?, _ p: MultiHeadProjections, heads: Int, masking: Masking) -> (Matrix64, [Double]) {
         let input = MultiHeadAttentionInput(query: tensor(query), key: key.map(tensor), projections: p, numHeads: heads)
-        let r = referenceMultiHead(input, MultiHeadAttentionOptions(masking: masking))
+        let r = Reference.multiHead(input, MultiHeadAttentionOptions(masking: masking))
         let width = r.output.count / query.count
         return ((0..<query.count).map { Array(r.output[$0 * width..<($0 + 1) * width]) }, r.weightsAverage)
     }
@@ -37,7 +22,7 @@ enum ReferenceLayer {
 @Suite struct TransformerLayerTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 8))
 
-    func parts(_ random: inout SeededRandom, E: Int, F: Int, heads: Int, activation: FeedForward.Activation)
+    func parts(_ random: inout SplitMix64, E: Int, F: Int, heads: Int, activation: FeedForward.Activation)
         -> (MultiHeadProjections, FeedForward, () -> LayerNorm) {
         let p = MultiHeadProjections(wQ: random.tensor([E, E], scale: 0.4), wK: random.tensor([E, E], scale: 0.4),
                                      wV: random.tensor([E, E], scale: 0.4), wO: random.tensor([E, E], scale: 0.4),
@@ -52,7 +37,7 @@ enum ReferenceLayer {
 
     @Test(arguments: [(false, FeedForward.Activation.relu), (true, .gelu)])
     func encoderLayer(normFirst: Bool, activation: FeedForward.Activation) async throws {
-        var random = SeededRandom(seed: 71)
+        var random = SplitMix64(seed: 71)
         let (E, L) = (8, 6)
         let (p, f, makeNorm) = parts(&random, E: E, F: 16, heads: 2, activation: activation)
         let (n1, n2) = (makeNorm(), makeNorm())
@@ -64,14 +49,14 @@ enum ReferenceLayer {
         let X = x.matrix64, eps = 1e-5
         var y: Matrix64, weights: [Double]
         if normFirst {
-            let (a, w) = ReferenceLayer.attend(ReferenceLayer.layerNorm(X, n1, eps), nil, p, heads: 2, masking: masking)
-            y = ReferenceLayer.add(X, a)
-            y = ReferenceLayer.add(y, ReferenceLayer.feedForward(ReferenceLayer.layerNorm(y, n2, eps), f))
+            let (a, w) = ReferenceLayer.attend(Reference.layerNorm(X, n1, eps: eps), nil, p, heads: 2, masking: masking)
+            y = Reference.add(X, a)
+            y = Reference.add(y, Reference.feedForward(Reference.layerNorm(y, n2, eps: eps), f))
             weights = w
         } else {
             let (a, w) = ReferenceLayer.attend(X, nil, p, heads: 2, masking: masking)
-            y = ReferenceLayer.layerNorm(ReferenceLayer.add(X, a), n1, eps)
-            y = ReferenceLayer.layerNorm(ReferenceLayer.add(y, ReferenceLayer.feedForward(y, f)), n2, eps)
+            y = Reference.layerNorm(Reference.add(X, a), n1, eps: eps)
+            y = Reference.layerNorm(Reference.add(y, Reference.feedForward(y, f)), n2, eps: eps)
             weights = w
         }
         #expect(mismatch(result.output.scalars, y.flatMap { $0 }) == nil)
@@ -80,7 +65,7 @@ enum ReferenceLayer {
 
     @Test(arguments: [false, true])
     func decoderLayer(normFirst: Bool) async throws {
-        var random = SeededRandom(seed: 72)
+        var random = SplitMix64(seed: 72)
         let (E, L, S) = (8, 5, 7)
         let (ps, f, makeNorm) = parts(&random, E: E, F: 12, heads: 4, activation: .gelu)
         let (pc, _, _) = parts(&random, E: E, F: 12, heads: 4, activation: .gelu)
@@ -94,18 +79,18 @@ enum ReferenceLayer {
         let (X, M, eps) = (x.matrix64, memory.matrix64, 1e-5)
         var y: Matrix64, own: [Double], cross: [Double]
         if normFirst {
-            let (a, w1) = ReferenceLayer.attend(ReferenceLayer.layerNorm(X, n1, eps), nil, ps, heads: 4, masking: options.masking)
-            y = ReferenceLayer.add(X, a)
-            let (c, w2) = ReferenceLayer.attend(ReferenceLayer.layerNorm(y, n2, eps), M, pc, heads: 4, masking: options.memoryMasking)
-            y = ReferenceLayer.add(y, c)
-            y = ReferenceLayer.add(y, ReferenceLayer.feedForward(ReferenceLayer.layerNorm(y, n3, eps), f))
+            let (a, w1) = ReferenceLayer.attend(Reference.layerNorm(X, n1, eps: eps), nil, ps, heads: 4, masking: options.masking)
+            y = Reference.add(X, a)
+            let (c, w2) = ReferenceLayer.attend(Reference.layerNorm(y, n2, eps: eps), M, pc, heads: 4, masking: options.memoryMasking)
+            y = Reference.add(y, c)
+            y = Reference.add(y, Reference.feedForward(Reference.layerNorm(y, n3, eps: eps), f))
             (own, cross) = (w1, w2)
         } else {
             let (a, w1) = ReferenceLayer.attend(X, nil, ps, heads: 4, masking: options.masking)
-            y = ReferenceLayer.layerNorm(ReferenceLayer.add(X, a), n1, eps)
+            y = Reference.layerNorm(Reference.add(X, a), n1, eps: eps)
             let (c, w2) = ReferenceLayer.attend(y, M, pc, heads: 4, masking: options.memoryMasking)
-            y = ReferenceLayer.layerNorm(ReferenceLayer.add(y, c), n2, eps)
-            y = ReferenceLayer.layerNorm(ReferenceLayer.add(y, ReferenceLayer.feedForward(y, f)), n3, eps)
+            y = Reference.layerNorm(Reference.add(y, c), n2, eps: eps)
+            y = Reference.layerNorm(Reference.add(y, Reference.feedForward(y, f)), n3, eps: eps)
             (own, cross) = (w1, w2)
         }
         #expect(mismatch(result.output.scalars, y.flatMap { $0 }) == nil)
@@ -114,7 +99,7 @@ enum ReferenceLayer {
     }
 
     @Test func badLayersAreNamed() async throws {
-        var random = SeededRandom(seed: 73)
+        var random = SplitMix64(seed: 73)
         let (p, f, makeNorm) = parts(&random, E: 8, F: 16, heads: 2, activation: .relu)
         let x = random.tensor([4, 8])
         func field(_ input: TransformerEncoderLayerInput) async -> String? {

@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Testing
 @testable import AttentionEngine
 
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func shapesThatDisagreeNameBothShapes() async throws {
-        var random = SeededRandom(seed: 31)
+        var random = SplitMix64(seed: 31)
         let q = random.tensor([2, 3, 4])
         let e1 = await error { _ = try await engine.scaledDotProduct(query: q, key: random.tensor([2, 5, 3]), value: random.tensor([2, 5, 2])) }
         #expect(e1?.field == "key" && e1?.kind == .shape)
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func nonFiniteValuesNameTheirIndex() async throws {
-        var random = SeededRandom(seed: 32)
+        var random = SplitMix64(seed: 32)
         var k = random.tensor([2, 5, 4])
         k.scalars[(1 * 5 + 3) * 4 + 2] = .nan
         let e = await error { _ = try await engine.scaledDotProduct(query: random.tensor([2, 3, 4]), key: k, value: random.tensor([2, 5, 2])) }
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func maskingOptionsAreChecked() async throws {
-        var random = SeededRandom(seed: 33)
+        var random = SplitMix64(seed: 33)
         let (q, k, v) = (random.tensor([2, 3, 4]), random.tensor([2, 5, 4]), random.tensor([2, 5, 2]))
         func run(_ masking: Masking, bias: Tensor? = nil) async -> AttentionError? {
             await error { _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: .init(masking: masking, bias: bias)) }
@@ -72,7 +73,7 @@ import Testing
         let huge = try Tensor(shape: [1 << 20, 1 << 20, 1 << 20, 0], scalars: [])
         let e2 = await error { _ = try await engine.scaledDotProduct(query: huge, key: huge, value: huge) }
         #expect(e2 != nil)
-        var random = SeededRandom(seed: 35)
+        var random = SplitMix64(seed: 35)
         let q = random.tensor([70_000, 1]), k = random.tensor([70_000, 1])
         let e3 = await error { _ = try await engine.scaledDotProduct(query: q, key: k, value: k) }
         #expect(e3?.field == "weights")
@@ -89,7 +90,7 @@ import Testing
     }
 
     @Test func multiHeadAndAdditiveShapes() async throws {
-        var random = SeededRandom(seed: 34)
+        var random = SplitMix64(seed: 34)
         let x = random.tensor([2, 4, 6])
         func mha(heads: Int, kv: Int? = nil, wQ: [Int] = [6, 8], wK: [Int] = [6, 8], wV: [Int] = [6, 8], wO: [Int]? = nil) async -> AttentionError? {
             let p = MultiHeadProjections(wQ: random.tensor(wQ), wK: random.tensor(wK), wV: random.tensor(wV), wO: wO.map { random.tensor($0) })
@@ -112,12 +113,12 @@ import Testing
 @Suite struct NeverTrapsTests {
     let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 16))
 
-    func shape(_ random: inout SeededRandom) -> [Int] {
+    func shape(_ random: inout SplitMix64) -> [Int] {
         (0..<random.int(0...5)).map { _ in random.int(0...4) }
     }
 
     @Test func randomShapesAndOptions() async throws {
-        var random = SeededRandom(seed: 51)
+        var random = SplitMix64(seed: 51)
         var computed = 0, refused = 0
         for _ in 0..<600 {
             // Mostly near-valid: key and value shapes derived from the query's, then sometimes broken.
@@ -150,20 +151,147 @@ import Testing
         #expect(computed > 20 && refused > 20)
     }
 
-    @Test func randomMultiHeadAndAdditive() async throws {
-        var random = SeededRandom(seed: 52)
-        for _ in 0..<300 {
+    /// Checks a refusal: an `AttentionError` whose field is one of `fields` (the fields the input
+    /// has), whose message names it, and whose index, if any, is inside that field's tensor.
+    func expectRefusal(_ error: AttentionError, fields: [String: Tensor?], _ comment: Comment,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(fields.keys.contains(error.field), "\(error.field) is not in the input: \(comment)", sourceLocation: sourceLocation)
+        #expect(error.message.hasPrefix("`\(error.field)`"), "\(error.message)", sourceLocation: sourceLocation)
+        if !error.index.isEmpty {
+            let shape = fields[error.field]??.shape ?? []
+            #expect(error.index.count == shape.count && zip(error.index, shape).allSatisfy { 0 <= $0 && $0 < $1 },
+                    "index \(error.index) outside \(error.field) of shape \(shape)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Checks a computed result: its shapes, finite values, rows of weights that sum to one
+    /// (nothing is masked), and, when there are keys, the float64 reference's numbers.
+    func expectResult(_ result: AttentionEngine.Computed, output: [Int], weights: [Int]?, rowLength: Int,
+                      reference: (output: [Double], weights: [Double])?, _ comment: Comment,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.output.shape == output, "\(comment)", sourceLocation: sourceLocation)
+        #expect(result.output.scalars.allSatisfy { $0.isFinite }, "\(comment)", sourceLocation: sourceLocation)
+        #expect(result.weights?.shape == weights, "\(comment)", sourceLocation: sourceLocation)
+        if let values = result.weights?.scalars, rowLength > 0 {
+            for row in stride(from: 0, to: values.count, by: rowLength) {
+                let sum = values[row..<(row + rowLength)].reduce(0, +)
+                #expect(abs(sum - 1) < 1e-5, "weights row \(row / rowLength) sums to \(sum): \(comment)", sourceLocation: sourceLocation)
+            }
+        }
+        guard let reference else { return }
+        #expect(mismatch(result.output.scalars, reference.output) == nil, "output: \(comment)", sourceLocation: sourceLocation)
+        if let values = result.weights?.scalars {
+            #expect(mismatch(values, reference.weights) == nil, "weights: \(comment)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Breaks one of `parts` (a random shape, or one extent off by one) or, for the index past
+    /// the last part, returns it for the caller to break something else.
+    func breakOne(_ parts: inout [(name: String, shape: [Int])], _ random: inout SplitMix64) -> Int {
+        let part = random.int(0...parts.count)
+        guard part < parts.count else { return part }
+        if random.bool() {
+            parts[part].shape = shape(&random)
+        } else {
+            let axis = random.int(0...(parts[part].shape.count - 1))
+            parts[part].shape[axis] += parts[part].shape[axis] == 1 ? 1 : [-1, 1][random.int(0...1)]
+        }
+        return part
+    }
+
+    /// A multi-head problem: shapes, heads and optional parts all random (almost always refused),
+    /// or `nearValid`: consistent shapes (grouped-query, self- or cross-attention, with or
+    /// without w_o and b_q) of which one part is broken 40% of the time.
+    func multiHeadProblem(_ random: inout SplitMix64, nearValid: Bool) -> MultiHeadAttentionInput {
+        guard nearValid else {
             let heads = random.int(-1...4)
             let projections = MultiHeadProjections(
                 wQ: random.tensor(shape(&random)), wK: random.tensor(shape(&random)), wV: random.tensor(shape(&random)),
                 wO: random.bool() ? random.tensor(shape(&random)) : nil, bQ: random.bool() ? random.tensor(shape(&random)) : nil)
-            let input = MultiHeadAttentionInput(query: random.tensor(shape(&random)), key: random.bool() ? random.tensor(shape(&random)) : nil,
-                                                projections: projections, numHeads: heads, numKVHeads: random.bool() ? random.int(-1...4) : nil)
-            _ = try? await engine.multiHead(input, options: .init(weights: [.none, .average, .perHead][random.int(0...2)]))
-            let additive = AdditiveAttentionInput(query: random.tensor(shape(&random)), key: random.tensor(shape(&random)),
-                                                  wQuery: random.tensor(shape(&random)), wKey: random.tensor(shape(&random)),
-                                                  v: random.tensor(shape(&random)))
-            _ = try? await engine.additive(additive)
+            return MultiHeadAttentionInput(query: random.tensor(shape(&random)), key: random.bool() ? random.tensor(shape(&random)) : nil,
+                                           projections: projections, numHeads: heads, numKVHeads: random.bool() ? random.int(-1...4) : nil)
         }
+        let lead = random.bool() ? [random.int(1...3)] : []
+        let (L, Eq) = (random.int(1...4), random.int(1...4))
+        let selfAttention = random.bool(0.3)
+        let (S, Ek) = selfAttention ? (L, Eq) : (random.int(0...5), random.int(1...4))
+        let kvHeads = random.int(1...2), heads = kvHeads * random.int(1...2)
+        let (dk, dv) = (random.int(1...3), random.int(1...3))
+        var parts: [(name: String, shape: [Int])] = [("query", lead + [L, Eq]), ("w_q", [Eq, heads * dk]), ("w_k", [Ek, kvHeads * dk]),
+                                                     ("w_v", [Ek, kvHeads * dv])]
+        if !selfAttention { parts.append(("key", lead + [S, Ek])) }
+        if random.bool() { parts.append(("w_o", [heads * dv, random.int(1...4)])) }
+        if random.bool() { parts.append(("b_q", [heads * dk])) }
+        var numHeads = heads
+        if random.bool(0.4), breakOne(&parts, &random) == parts.count { numHeads = [0, -1, heads + 1][random.int(0...2)] }
+        let tensors = Dictionary(uniqueKeysWithValues: parts.map { ($0.name, random.tensor($0.shape)) })
+        let projections = MultiHeadProjections(wQ: tensors["w_q"]!, wK: tensors["w_k"]!, wV: tensors["w_v"]!, wO: tensors["w_o"], bQ: tensors["b_q"])
+        return MultiHeadAttentionInput(query: tensors["query"]!, key: tensors["key"], projections: projections, numHeads: numHeads,
+                                       numKVHeads: kvHeads == heads && random.bool() ? nil : kvHeads)
+    }
+
+    /// An additive problem: all shapes random, or `nearValid` as ``multiHeadProblem(_:nearValid:)``.
+    func additiveProblem(_ random: inout SplitMix64, nearValid: Bool) -> AdditiveAttentionInput {
+        guard nearValid else {
+            return AdditiveAttentionInput(query: random.tensor(shape(&random)), key: random.tensor(shape(&random)),
+                                          wQuery: random.tensor(shape(&random)), wKey: random.tensor(shape(&random)),
+                                          v: random.tensor(shape(&random)))
+        }
+        let lead = random.bool() ? [random.int(1...3)] : []
+        let (L, S, dq, dk, hidden) = (random.int(1...4), random.int(0...5), random.int(1...4), random.int(1...4), random.int(1...6))
+        var parts: [(name: String, shape: [Int])] = [("query", lead + [L, dq]), ("key", lead + [S, dk]), ("w_query", [dq, hidden]),
+                                                     ("w_key", [dk, hidden]), ("v", [hidden])]
+        if random.bool(0.4) { _ = breakOne(&parts, &random) }
+        let t = parts.map { random.tensor($0.shape) }
+        return AdditiveAttentionInput(query: t[0], key: t[1], wQuery: t[2], wKey: t[3], v: t[4])
+    }
+
+    /// Random problems, the first 300 rounds of each mechanism entirely random, the next 300 near-valid:
+    /// each is refused with an error that names a field of the input, or computes finite numbers
+    /// of the right shapes that agree with the float64 reference.
+    @Test func randomMultiHeadAndAdditive() async throws {
+        var random = SplitMix64(seed: 52)
+        var multiHead = (computed: 0, refused: 0), additive = (computed: 0, refused: 0)
+        for round in 0..<600 {
+            let input = multiHeadProblem(&random, nearValid: round >= 300)
+            let p = input.projections, heads = input.numHeads
+            let weights = [HeadWeights.none, .average, .perHead][random.int(0...2)]
+            let problem: Comment = "round \(round): multi-head, query \(input.query.shape), key \(input.key?.shape ?? []), heads \(heads)/\(input.numKVHeads ?? heads), w_q \(p.wQ.shape), w_k \(p.wK.shape), w_v \(p.wV.shape), w_o \(p.wO?.shape ?? []), b_q \(p.bQ?.shape ?? [])"
+            do {
+                let result = try await engine.multiHead(input, options: .init(weights: weights))
+                multiHead.computed += 1
+                let rank = input.query.rank, lead = Array(input.query.shape.dropLast(2))
+                let (L, S) = (input.query.shape[rank - 2], (input.key ?? input.query).shape[rank - 2])
+                let reference = S == 0 ? nil : Reference.multiHead(input, .init())
+                expectResult(result, output: lead + [L, p.wO?.shape[1] ?? heads * p.wV.shape[1] / (input.numKVHeads ?? heads)],
+                             weights: weights == .none ? nil : weights == .average ? lead + [L, S] : lead + [heads, L, S], rowLength: S,
+                             reference: reference.map { ($0.output, weights == .average ? $0.weightsAverage : $0.weightsPerHead) }, problem)
+            } catch let error as AttentionError {
+                multiHead.refused += 1
+                var fields: [String: Tensor?] = ["query": input.query, "num_heads": nil, "w_q": p.wQ, "w_k": p.wK, "w_v": p.wV]
+                if let key = input.key { fields["key"] = key }
+                if let wO = p.wO { fields["w_o"] = wO }
+                if let bQ = p.bQ { fields["b_q"] = bQ }
+                if input.numKVHeads != nil { fields["num_kv_heads"] = .some(nil) }
+                expectRefusal(error, fields: fields, problem)
+            }
+
+            let input2 = additiveProblem(&random, nearValid: round >= 300)
+            let problem2: Comment = "round \(round): additive, query \(input2.query.shape), key \(input2.key.shape), w_query \(input2.wQuery.shape), w_key \(input2.wKey.shape), v \(input2.v.shape)"
+            do {
+                let result = try await engine.additive(input2)
+                additive.computed += 1
+                let rank = input2.query.rank, lead = Array(input2.query.shape.dropLast(2))
+                let (L, S) = (input2.query.shape[rank - 2], input2.key.shape[rank - 2])
+                expectResult(result, output: lead + [L, input2.key.shape[rank - 1]], weights: lead + [L, S], rowLength: S,
+                             reference: S == 0 ? nil : Reference.additive(input2), problem2)
+            } catch let error as AttentionError {
+                additive.refused += 1
+                expectRefusal(error, fields: ["query": input2.query, "key": input2.key, "w_query": input2.wQuery,
+                                              "w_key": input2.wKey, "v": input2.v], problem2)
+            }
+        }
+        #expect(multiHead.computed >= 100 && multiHead.refused >= 350, "multi-head: \(multiHead)")
+        #expect(additive.computed >= 100 && additive.refused >= 350, "additive: \(additive)")
     }
 }

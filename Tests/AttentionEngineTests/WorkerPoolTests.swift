@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -100,7 +101,7 @@ import Testing
 
     @Test func manyConcurrentJobsAllComplete() async throws {
         let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 64))
-        var random = SeededRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         let q = random.tensor([2, 2, 30, 8]), k = random.tensor([2, 2, 40, 8]), v = random.tensor([2, 2, 40, 8])
         let expected = try await engine.scaledDotProduct(query: q, key: k, value: v).output
         try await withThrowingTaskGroup(of: Tensor.self) { group in
@@ -136,7 +137,7 @@ import Testing
     }
 
     @Test func onlyProblemsUnderTheInlineLimitSkipTheWorkers() async throws {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let q = random.tensor([16, 16]), k = random.tensor([16, 16]), v = random.tensor([16, 16])
         let inline = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1))
         let pooled = AttentionEngine(configuration: .init(workers: 1, queueDepth: 1, inlineMultiplyAdds: 0))

@@ -1,5 +1,6 @@
 import AttentionEngine
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

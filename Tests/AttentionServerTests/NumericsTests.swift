@@ -1,4 +1,5 @@
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -41,7 +42,7 @@ import Testing
     @Test func multiHeadSelfAttentionWithOutputProjection() async throws {
         let x = R.matrix(5, 6, seed: 4)
         let wQ = R.matrix(6, 4, seed: 5), wK = R.matrix(6, 4, seed: 6), wV = R.matrix(6, 4, seed: 7), wO = R.matrix(4, 3, seed: 8)
-        let (output, average) = R.multiHead(query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: wO)
+        let (output, average, _) = R.multiHead(query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: wO)
         try await makeApplication().test(.router) { client in
             let response = try await post(client, "/v1/attention/multi-head",
                                           ["query": x, "num_heads": 2, "w_q": wQ, "w_k": wK, "w_v": wV, "w_o": wO])

@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Foundation
 import Testing
 import TensorJSON

@@ -1,8 +1,10 @@
+import AttentionTestSupport
 import Testing
 import TensorJSON
 
-/// Mutated and random inputs never trap: each either parses or throws a positioned error,
-/// and whatever parses writes back to text that parses to the same value.
+/// Mutated and random inputs never trap: each either parses or throws a positioned error
+/// (see ``FuzzTests/expectConsistentOutcome(_:sourceLocation:)`` for what is checked of
+/// each), and both outcomes occur often.
 @Suite("Fuzzing")
 struct FuzzTests {
     static let seeds: [String] = [
@@ -27,31 +29,69 @@ struct FuzzTests {
                 default: bytes = Array(bytes[..<position])  // truncation
                 }
             }
-            do {
-                let value = try JSONReader().parse(bytes)
-                parsed += 1
-                var writer = JSONWriter()
-                writer.value(value)
-                let reparsed = try JSONReader().parse(writer.bytes)
-                if !containsNonFinite(value) {
-                    #expect(reparsed == value, "\(String(decoding: bytes, as: UTF8.self))")
-                }
-            } catch {
-                rejected += 1
-                #expect(error.offset >= 0 && error.offset <= bytes.count)
-                #expect(error.line >= 1 && error.column >= 1)
-                #expect(!error.message.isEmpty)
-            }
+            if expectConsistentOutcome(bytes) { parsed += 1 } else { rejected += 1 }
         }
-        #expect(parsed > 100)
-        #expect(rejected > 100)
+        #expect(parsed > 1_000, "parsed \(parsed), rejected \(rejected)")
+        #expect(rejected > 10_000, "parsed \(parsed), rejected \(rejected)")
     }
 
     @Test func randomBytesNeverTrap() {
         var rng = SplitMix64(seed: 4)
+        var parsed = 0, rejected = 0
         for _ in 0..<5_000 {
             let bytes = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            _ = try? JSONReader().parse(bytes)
+            if expectConsistentOutcome(bytes) { parsed += 1 } else { rejected += 1 }
+        }
+        // Random bytes are almost never JSON: a lone digit, or one amid whitespace.
+        #expect(parsed >= 1 && rejected > 4_900, "parsed \(parsed), rejected \(rejected)")
+    }
+
+    /// Parses `bytes` and checks what came back; true when they parsed.
+    ///
+    /// A value writes back to text that parses to the same value (or, with out-of-range numbers
+    /// written as null, to text that writes the same again), and surrounding whitespace changes
+    /// nothing. An error's offset is within the input, its line and column count the line feeds
+    /// and bytes before that offset, the bytes before the offset are not themselves an earlier
+    /// error (the offset is the first place the input stops being JSON), and a line feed put in
+    /// front moves the error by one byte and one line.
+    func expectConsistentOutcome(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        do {
+            let value = try JSONReader().parse(bytes)
+            let text2 = written(value)
+            do {
+                let reparsed = try JSONReader().parse(Array(text2.utf8))
+                if containsNonFinite(value) {
+                    #expect(written(reparsed) == text2, "\(text) wrote \(text2)", sourceLocation: sourceLocation)
+                } else {
+                    #expect(reparsed == value, "\(text) wrote \(text2)", sourceLocation: sourceLocation)
+                }
+            } catch {
+                Issue.record("\(text) wrote \(text2), which does not parse: \(error)", sourceLocation: sourceLocation)
+            }
+            let padded = try? JSONReader().parse(Array(" \n\t".utf8) + bytes + Array("\r\n".utf8))
+            #expect(padded == value, "\(text) with whitespace around it", sourceLocation: sourceLocation)
+            return true
+        } catch {
+            #expect((0...bytes.count).contains(error.offset), "\(error.offset) in \(bytes.count) bytes", sourceLocation: sourceLocation)
+            let before = bytes[..<min(max(error.offset, 0), bytes.count)]
+            let lineStart = (before.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+            #expect(error.line == 1 + before.count(where: { $0 == UInt8(ascii: "\n") }) && error.column == error.offset - lineStart + 1,
+                    "\(error) for \(text)", sourceLocation: sourceLocation)
+            #expect(!error.message.isEmpty && error.description == "\(error.message) at line \(error.line), column \(error.column)",
+                    sourceLocation: sourceLocation)
+            // An unterminated string is reported at its opening quote, which is earlier.
+            if let prefixError = parseError(Array(before)) {
+                let inString = prefixError.message == "unterminated string" && prefixError.offset < error.offset
+                    && before[prefixError.offset] == UInt8(ascii: "\"")
+                #expect(prefixError.offset == error.offset || inString,
+                        "\(text): its first \(error.offset) bytes fail at \(prefixError.offset) (\(prefixError.message)), the whole at \(error.offset) (\(error.message))",
+                        sourceLocation: sourceLocation)
+            }
+            let shifted = parseError([UInt8(ascii: "\n")] + bytes)
+            #expect(shifted == JSONParseError(offset: error.offset + 1, line: error.line + 1, column: error.column, message: error.message),
+                    "\(text): \(error) became \(shifted.map(String.init(describing:)) ?? "no error") after a line feed", sourceLocation: sourceLocation)
+            return false
         }
     }
 

@@ -1,3 +1,4 @@
+import AttentionTestSupport
 import Testing
 import TensorJSON
 

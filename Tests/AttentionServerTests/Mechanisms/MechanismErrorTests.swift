@@ -1,4 +1,5 @@
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -1,25 +1,13 @@
+import AttentionTestSupport
 import Foundation
 
 /// The engine's extended golden fixtures (Tests/AttentionEngineTests/Fixtures/extended, from
 /// float64 NumPy transcriptions of the papers and PyTorch, by scripts/fixtures/extended.py)
 /// turned into v1 request bodies and v2 inference requests: each case is an independent
 /// computation the service's answer over HTTP must match.
-struct MechanismFixture: @unchecked Sendable {  // immutable after loading
-    let name: String, mechanism: String
-    let inputs: [String: [String: Any]], options: [String: Any], expected: [String: [String: Any]]
-
-    static let all: [MechanismFixture] = {
-        let folder = repositoryURL("Tests/AttentionEngineTests/Fixtures/extended")
-        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
-        return files.filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }.flatMap { url -> [MechanismFixture] in
-            let document = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
-            return (document["cases"] as? [[String: Any]] ?? []).map {
-                MechanismFixture(name: $0["name"] as! String, mechanism: $0["mechanism"] as! String,
-                              inputs: $0["inputs"] as! [String: [String: Any]], options: $0["options"] as! [String: Any],
-                              expected: $0["expected"] as! [String: [String: Any]])
-            }
-        }
-    }()
+extension FixtureCase {
+    /// Every extended case, loaded once.
+    static let extended = FixtureCase.load("extended")
 
     /// The v1 path and v2 model of the mechanism.
     var route: (path: String, model: String) {
@@ -40,7 +28,7 @@ struct MechanismFixture: @unchecked Sendable {  // immutable after loading
     /// The v1 body: tensors nested, `causal: "top_left"` as `causal` + `causal_alignment`.
     var v1Body: [String: Any] {
         var body: [String: Any] = [:]
-        for (name, tensor) in inputs { body[name] = Self.nested(tensor) }
+        for (name, tensor) in inputs { body[name] = Self.nested(tensor as! [String: Any]) }
         for (name, value) in options where name != "reference" {
             if let alignment = value as? String, name == "causal" {
                 body["causal"] = true
@@ -57,7 +45,7 @@ struct MechanismFixture: @unchecked Sendable {  // immutable after loading
     /// The v2 request: tensors (and index lists) as inputs, scalars as parameters, `window`
     /// as `window_left` / `window_right`, `rope` as `rope` + `rope_*`.
     var v2Request: [String: Any] {
-        var inputs = self.inputs.map { name, tensor in Self.input(name, tensor, datatype: "FP32") }
+        var inputs = self.inputs.map { name, tensor in Self.input(name, tensor as! [String: Any], datatype: "FP32") }
         var parameters: [String: Any] = [:]
         for (name, value) in options where name != "reference" {
             switch (name, value) {

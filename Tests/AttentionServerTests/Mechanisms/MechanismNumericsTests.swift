@@ -1,4 +1,6 @@
+import AttentionEngine
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -32,9 +34,9 @@ import Testing
         let x = R.matrix(5, 4, seed: 90)
         let wQ = R.matrix(4, 4, seed: 91), wK = R.matrix(4, 4, seed: 92), wV = R.matrix(4, 4, seed: 93)
         let slopes = [0.5, 0.25], cap = 0.8
-        let (output, average) = R.multiHead(
+        let (output, average, _) = R.multiHead(
             query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: nil,
-            transform: { R.rotate($0, base: 100) }, visible: { i, j in j <= i },
+            rope: RotaryEmbedding(base: 100), visible: { _, i, j in j <= i },
             adjust: { h, i, j, score in cap * tanh(score / cap) - slopes[h] * Double(abs(i - j)) })
         let (expectedOutput, expectedWeights) = (output.flatMap { $0 }, average.flatMap { $0 })
         try await makeApplication().test(.router) { client in

@@ -1,4 +1,5 @@
 @testable import AttentionServer
+import AttentionTestSupport
 import CompressNIO
 import Foundation
 import Hummingbird
@@ -114,7 +115,7 @@ import Testing
     @Test func multiHeadAndAdditiveModels() async throws {
         let x = Reference.matrix(3, 4, seed: 4)
         let wQ = Reference.matrix(4, 4, seed: 5), wK = Reference.matrix(4, 4, seed: 6), wV = Reference.matrix(4, 4, seed: 7)
-        let (multiOut, multiWeights) = Reference.multiHead(query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: nil)
+        let (multiOut, multiWeights, _) = Reference.multiHead(query: x, key: x, value: x, heads: 2, wQ: wQ, wK: wK, wV: wV, wO: nil)
         let wQuery = Reference.matrix(4, 3, seed: 8), wKey = Reference.matrix(4, 3, seed: 9), vector = [0.5, -1, 2.0]
         let (additiveOut, additiveWeights) = Reference.additive(query: q, key: k, wQuery: wQuery, wKey: wKey, v: vector)
         func matrix(_ name: String, _ m: [[Double]]) -> [String: Any] { V2.input(name, [m.count, m[0].count], m) }
