@@ -92,6 +92,7 @@ let package = Package(
                 "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -154,6 +155,8 @@ let package = Package(
                 "AttentionServer",
                 "AttentionEngine",
                 "AttentionTestSupport",
+                "InferenceGRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -175,7 +178,7 @@ let package = Package(
 //   ATTENTION_FUZZ=1 swift build -c debug -Xswiftc -sanitize=fuzzer,address \
 //       --product fuzz-tensor-json --scratch-path .build-fuzz
 if Context.environment["ATTENTION_FUZZ"] == "1" {
-    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding"].map {
+    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding", "fuzz-grpc-request"].map {
         .executable(name: $0, targets: [$0])
     }
     package.targets += [
@@ -189,6 +192,9 @@ if Context.environment["ATTENTION_FUZZ"] == "1" {
         .executableTarget(name: "fuzz-v2-request",
                           dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
                           path: "Fuzz/Sources/fuzz-v2-request"),
+        .executableTarget(name: "fuzz-grpc-request",
+                          dependencies: ["FuzzSupport", "AttentionServer", "InferenceGRPC"],
+                          path: "Fuzz/Sources/fuzz-grpc-request"),
         .executableTarget(name: "fuzz-content-coding",
                           dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
                           path: "Fuzz/Sources/fuzz-content-coding"),

@@ -140,6 +140,69 @@ CODING = {
 }
 
 
+# gRPC ModelInferRequest messages, encoded by hand (field numbers of Protos/inference/grpc_predict_v2.proto).
+def varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def field(number, payload):
+    """A length-delimited field (strings, bytes, messages, packed repeated numbers)."""
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def grpc_input(name, datatype, shape, contents=b""):
+    body = field(1, name.encode()) + field(2, datatype.encode()) + field(3, b"".join(varint(d) for d in shape))
+    return field(5, body + (field(5, contents) if contents else b""))
+
+
+def grpc_parameter(key, value):
+    """A map entry: key = 1, value = InferParameter (bool 1, int64 2, string 3, double 4)."""
+    if isinstance(value, bool):
+        choice = varint(1 << 3) + varint(int(value))
+    elif isinstance(value, int):
+        choice = varint(2 << 3) + varint(value)
+    elif isinstance(value, float):
+        choice = varint(4 << 3 | 1) + struct.pack("<d", value)
+    else:
+        choice = field(3, value.encode())
+    return field(4, field(1, key.encode()) + field(2, choice))
+
+
+def grpc_seed(model, inputs, raw=(), parameters=(), outputs=()):
+    message = field(1, b"model") + field(3, b"id-1") + b"".join(grpc_parameter(k, v) for k, v in parameters)
+    message += b"".join(inputs) + b"".join(field(6, field(1, name.encode())) for name in outputs)
+    message += b"".join(field(7, blob) for blob in raw)
+    return bytes([model]) + message
+
+
+GRPC = {
+    "sdpa-raw": grpc_seed(0, [grpc_input("query", "FP32", [1, 2]), grpc_input("key", "FP32", [2, 2]),
+                              grpc_input("value", "FP32", [2, 1])],
+                          raw=[floats([1, 0]), floats([1, 0, 0, 1]), floats([1, 2])], parameters=[("causal", True)]),
+    "sdpa-typed": grpc_seed(0, [grpc_input("query", "FP32", [1, 2], field(6, floats([1, 0]))),
+                                grpc_input("key", "FP32", [2, 2], field(6, floats([1, 0, 0, 1]))),
+                                grpc_input("value", "FP32", [2, 1], field(6, floats([1, 2])))],
+                            outputs=["output"]),
+    "sdpa-mask-lengths": grpc_seed(0, [grpc_input("query", "FP32", [1, 2]), grpc_input("key", "FP32", [2, 2]),
+                                       grpc_input("value", "FP32", [2, 1]), grpc_input("mask", "BOOL", [1, 2]),
+                                       grpc_input("key_lengths", "INT64", [1])],
+                                   raw=[floats([1, 0]), floats([1, 0, 0, 1]), floats([1, 2]), b"\x01\x00",
+                                        struct.pack("<q", 2)], parameters=[("window_left", 1), ("scale", 0.5)]),
+    "mha-parameters": grpc_seed(1, [grpc_input("query", "FP64", [2, 2], field(7, struct.pack("<4d", 1, 0, 0, 1))),
+                                    grpc_input("w_q", "FP32", [2, 2]), grpc_input("w_k", "FP32", [2, 2]),
+                                    grpc_input("w_v", "FP32", [2, 2])],
+                                raw=[], parameters=[("num_heads", 2), ("weights_mode", "per_head")]),
+    "positional": grpc_seed(4, [], parameters=[("length", 4), ("dim", 6), ("base", 100.0)]),
+    "huge-shape": grpc_seed(0, [grpc_input("query", "FP32", [1 << 40, 1 << 40])], raw=[b"\x00" * 8]),
+}
+
+
 def write(target, seeds):
     folder = ROOT / target
     shutil.rmtree(folder, ignore_errors=True)
@@ -151,4 +214,5 @@ def write(target, seeds):
 write("fuzz-tensor-json", TENSOR_JSON)
 write("fuzz-v1-request", {name: bytes([endpoint]) + json.dumps(body).encode() for name, (endpoint, body) in V1.items()})
 write("fuzz-v2-request", V2)
+write("fuzz-grpc-request", GRPC)
 write("fuzz-content-coding", CODING)

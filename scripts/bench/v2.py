@@ -34,9 +34,9 @@ B, H, L, S, D = 1, 8, 1024, 1024, 64
 MODEL = "scaled_dot_product_attention"
 
 
-def engine_milliseconds(binary, workers):
+def engine_milliseconds(binary, workers, masking="full"):
     environment = dict(os.environ, BENCH_WORKERS=str(workers))
-    row = subprocess.run([binary, "--row", f"{L},full,none"], env=environment, check=True,
+    row = subprocess.run([binary, "--row", f"{L},{masking},none"], env=environment, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(row)["median_ms"]
 

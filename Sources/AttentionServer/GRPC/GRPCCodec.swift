@@ -22,6 +22,16 @@ struct GRPCCodec: InferenceCodec {
         return raw + typed
     }
 
+    /// The bytes of a message's tensors: raw contents as sent, typed contents at their
+    /// element sizes (what the binary form would take).
+    static func tensorBytes(_ message: Inference_ModelInferRequest) -> Int {
+        message.rawInputContents.reduce(0) { $0 + $1.count } + message.inputs.reduce(0) { total, input in
+            let contents = input.contents
+            return total + 4 * (contents.fp32Contents.count + contents.intContents.count)
+                + 8 * (contents.fp64Contents.count + contents.int64Contents.count) + contents.boolContents.count
+        }
+    }
+
     func decode(_ message: Inference_ModelInferRequest) throws(InferenceError) -> V2Codec.Decoded {
         try V2Codec(mechanism: mechanism, budget: budget).decode(GRPCInferenceRequest.read(message))
     }

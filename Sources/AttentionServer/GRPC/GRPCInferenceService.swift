@@ -1,6 +1,7 @@
 import AttentionEngine
 import GRPCCore
 import InferenceGRPC
+import SwiftProtobuf
 
 /// The Open Inference Protocol over gRPC (`inference.GRPCInferenceService`, as tritonclient's
 /// and KServe's gRPC clients call it): liveness, readiness, server and model metadata, and
@@ -15,24 +16,18 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
 
     func serverLive(request: ServerRequest<Inference_ServerLiveRequest>,
                     context: ServerContext) async throws -> ServerResponse<Inference_ServerLiveResponse> {
-        var response = Inference_ServerLiveResponse()
-        response.live = true
-        return ServerResponse(message: response)
+        ServerResponse(message: .with { $0.live = true })
     }
 
     func serverReady(request: ServerRequest<Inference_ServerReadyRequest>,
                      context: ServerContext) async throws -> ServerResponse<Inference_ServerReadyResponse> {
-        var response = Inference_ServerReadyResponse()
-        response.ready = isReady
-        return ServerResponse(message: response)
+        ServerResponse(message: .with { $0.ready = isReady })
     }
 
     func modelReady(request: ServerRequest<Inference_ModelReadyRequest>,
                     context: ServerContext) async throws -> ServerResponse<Inference_ModelReadyResponse> {
         _ = try model(request.message.name, version: request.message.version)
-        var response = Inference_ModelReadyResponse()
-        response.ready = isReady
-        return ServerResponse(message: response)
+        return ServerResponse(message: .with { $0.ready = isReady })
     }
 
     func serverMetadata(request: ServerRequest<Inference_ServerMetadataRequest>,
@@ -67,6 +62,11 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         // The earlier of --request-timeout and the client's grpc-timeout.
         let timeout = GRPCTimeout.parse(request.metadata[stringValues: "grpc-timeout"].first { _ in true })
         let deadline = arrived + min(configuration.requestTimeout, timeout ?? configuration.requestTimeout)
+        let size = GRPCCodec.tensorBytes(request.message)
+        guard size <= configuration.maxBodyBytes else {
+            throw RPCError(code: .resourceExhausted,
+                           message: "The request's tensors are \(size) bytes, over --max-body-bytes \(configuration.maxBodyBytes) (ATTENTION_MAX_BODY_BYTES). Send a smaller request or raise the limit.")
+        }
         let codec = GRPCCodec(mechanism: mechanism, budget: WeightsBudget(maxWeights: configuration.maxWeights))
         let message = request.message, pipeline = self.pipeline, label = mechanism.label
         // gRPC reports a cancelled call (the client's reset, its deadline, shutdown) through a

@@ -25,8 +25,11 @@ struct GRPCServerService: Service {
         transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: configuration.host, port: port), transportSecurity: security,
             config: .defaults { config in
-                // A message over --max-body-bytes is refused RESOURCE_EXHAUSTED before it is buffered whole.
-                config.rpc.maxRequestPayloadSize = configuration.maxBodyBytes
+                // The transport resets a stream whose message passes this before buffering it whole;
+                // up to it, GRPCInferenceService answers a message over --max-body-bytes with
+                // RESOURCE_EXHAUSTED naming the flag, as the REST form's 413 does.
+                config.rpc.maxRequestPayloadSize = configuration.maxBodyBytes.multipliedReportingOverflow(by: 2).overflow
+                    ? .max : 2 * configuration.maxBodyBytes
                 config.compression.enabledAlgorithms = [.gzip, .deflate]
                 config.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
             })

@@ -22,15 +22,12 @@ extension Mechanism {
         outputs: [OutputField(.output, rank: 3), OutputField(.weights, rank: 3)],
         weights: .flag,
         build: { arguments throws(AttentionError) in
-            var options = AdditiveAttentionOptions()
-            options.masking = try arguments.masking()
-            options.mode = arguments.choice("mode", of: AttentionMode.self) ?? .soft
-            options.returnWeights = arguments.weights != .none
-            let input = AdditiveAttentionInput(
+            let options = AdditiveAttentionOptions(masking: try arguments.masking(), mode: arguments.mode,
+                                                   returnWeights: arguments.returnsWeights)
+            return .additive(AdditiveAttentionInput(
                 query: arguments.required("query"), key: arguments.required("key"), value: arguments.tensor("value"),
                 wQuery: arguments.required("w_query"), wKey: arguments.required("w_key"), v: arguments.required("v"),
-                bias: arguments.tensor("bias"))
-            return .additive(input, options)
+                bias: arguments.tensor("bias")), options)
         }
     )
 }

@@ -43,6 +43,12 @@ struct Arguments: Sendable {
         if case .choice(let value)? = options[name] { E(rawValue: value) } else { nil }
     }
 
+    /// `mode`: soft (the default) or hard attention.
+    var mode: AttentionMode { choice("mode", of: AttentionMode.self) ?? .soft }
+
+    /// Whether any weights are asked for.
+    var returnsWeights: Bool { weights != .none }
+
     /// The masking of the self-attention (`prefix` ""), or of the decoder's cross-attention
     /// over memory (`prefix` "memory_": `memory_mask`, `memory_key_lengths`).
     func masking(prefix: String = "") throws(AttentionError) -> Masking {

@@ -32,8 +32,8 @@ extension Mechanism {
         build: { arguments throws(AttentionError) in
             var options = LuongLocalOptions()
             options.masking = try arguments.masking()
-            options.mode = arguments.choice("mode", of: AttentionMode.self) ?? .soft
-            options.returnWeights = arguments.weights != .none
+            options.mode = arguments.mode
+            options.returnWeights = arguments.returnsWeights
             let input = LuongLocalInput(
                 query: arguments.required("query"), key: arguments.required("key"), value: arguments.tensor("value"),
                 alignment: try LocalAlignment.chosen(arguments), halfWindow: arguments.requiredInteger("half_window"),

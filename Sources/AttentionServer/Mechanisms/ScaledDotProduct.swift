@@ -28,8 +28,8 @@ extension Mechanism {
             options.masking = try arguments.masking()
             options.bias = arguments.tensor("bias")
             options.positions = try arguments.positions(heads: query.rank == 4 ? query.shape[1] : 1)
-            options.mode = arguments.choice("mode", of: AttentionMode.self) ?? .soft
-            options.returnWeights = arguments.weights != .none
+            options.mode = arguments.mode
+            options.returnWeights = arguments.returnsWeights
             return .dotProduct(query: query, key: arguments.required("key"), value: arguments.required("value"), options: options)
         }
     )
