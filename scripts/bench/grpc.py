@@ -15,6 +15,7 @@ REST binary. Usage, from the repository root, with a release server running with
 """
 import argparse
 import importlib
+import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from scripts.bench.v2 import B, D, H, L, MODEL, engine_milliseconds, median_mill
 def stubs():
     """The Python stubs of grpc_predict_v2.proto, generated now (never committed)."""
     folder = tempfile.mkdtemp()
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"--proto_path={ROOT / 'Protos'}",
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"--proto_path={os.path.join(ROOT, 'Protos')}",
                     f"--python_out={folder}", f"--grpc_python_out={folder}", "inference/grpc_predict_v2.proto"], check=True)
     # The generated service module imports its messages as `inference.grpc_predict_v2_pb2`.
     sys.path.insert(0, folder)
@@ -59,7 +60,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="127.0.0.1:8080", help="HTTP host:port of a release server")
     parser.add_argument("--grpc-url", default="127.0.0.1:8081", help="its gRPC host:port")
-    parser.add_argument("--engine-bench", default=str(ROOT / ".build/release/engine-bench"))
+    parser.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"))
     parser.add_argument("--workers", type=int, default=2, help="the server's --workers")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
