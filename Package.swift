@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AttentionServer", targets: ["AttentionServer"]),
         .executable(name: "attention-server", targets: ["attention-server"]),
         .library(name: "InferenceGRPC", targets: ["InferenceGRPC"]),
+        .library(name: "AttentionModels", targets: ["AttentionModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -59,6 +60,14 @@ let package = Package(
         .testTarget(
             name: "AttentionEngineTests",
             dependencies: ["AttentionEngine"],
+            resources: [.copy("Fixtures")]
+        ),
+        // Real models on the engine (no HTTP): the safetensors reader, BERT's WordPiece
+        // tokenizer, and BERT encoders loaded from a Hugging Face folder.
+        .target(name: "AttentionModels", dependencies: ["AttentionEngine"]),
+        .testTarget(
+            name: "AttentionModelsTests",
+            dependencies: ["AttentionModels", "AttentionEngine"],
             resources: [.copy("Fixtures")]
         ),
         // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
