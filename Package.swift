@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "attention-server", targets: ["attention-server"]),
         .library(name: "InferenceGRPC", targets: ["InferenceGRPC"]),
         .library(name: "AttentionModels", targets: ["AttentionModels"]),
+        .executable(name: "models-bench", targets: ["models-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -65,6 +66,7 @@ let package = Package(
         // Real models on the engine (no HTTP): the safetensors reader, BERT's WordPiece
         // tokenizer, and BERT encoders loaded from a Hugging Face folder.
         .target(name: "AttentionModels", dependencies: ["AttentionEngine"]),
+        .executableTarget(name: "models-bench", dependencies: ["AttentionModels", "AttentionEngine"]),
         .testTarget(
             name: "AttentionModelsTests",
             dependencies: ["AttentionModels", "AttentionEngine"],
@@ -169,7 +171,8 @@ let package = Package(
 //   ATTENTION_FUZZ=1 swift build -c debug -Xswiftc -sanitize=fuzzer,address \
 //       --product fuzz-tensor-json --scratch-path .build-fuzz
 if Context.environment["ATTENTION_FUZZ"] == "1" {
-    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding"].map {
+    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding",
+                         "fuzz-safetensors", "fuzz-tokenizer"].map {
         .executable(name: $0, targets: [$0])
     }
     package.targets += [
@@ -186,5 +189,9 @@ if Context.environment["ATTENTION_FUZZ"] == "1" {
         .executableTarget(name: "fuzz-content-coding",
                           dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
                           path: "Fuzz/Sources/fuzz-content-coding"),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", "AttentionModels"],
+                          path: "Fuzz/Sources/fuzz-safetensors"),
+        .executableTarget(name: "fuzz-tokenizer", dependencies: ["FuzzSupport", "AttentionModels"],
+                          path: "Fuzz/Sources/fuzz-tokenizer"),
     ]
 }
