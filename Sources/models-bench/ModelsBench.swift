@@ -61,7 +61,7 @@ struct ModelsBench {
                             sentences_per_second: Double(batch) / seconds))
         }
         // One sentence of exactly 128 tokens ([CLS] … [SEP]).
-        let words = sentences.joined(separator: " ")
+        let words = (sentences + Self.defaultSentences).joined(separator: " ")
         let long = model.tokenizer.encode(words + " " + words + " " + words, maxLength: 128)
         precondition(long.ids.count == 128, "the sentences are too short for 128 tokens")
         for (name, layers) in [("128 tokens, no weights", Set<Int>()), ("128 tokens, all attentions", Set(0..<model.configuration.layers))] {
