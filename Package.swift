@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "AttentionServer", targets: ["AttentionServer"]),
         .executable(name: "attention-server", targets: ["attention-server"]),
         .library(name: "InferenceGRPC", targets: ["InferenceGRPC"]),
+        .library(name: "AttentionModels", targets: ["AttentionModels"]),
+        .executable(name: "models-bench", targets: ["models-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -71,6 +73,15 @@ let package = Package(
             dependencies: ["AttentionEngine", "AttentionTestSupport"],
             // The golden fixtures: read by AttentionTestSupport's FixtureCase from the source tree.
             exclude: ["Fixtures"]
+        ),
+        // Real models on the engine (no HTTP): the safetensors reader, BERT's WordPiece
+        // tokenizer, and BERT encoders loaded from a Hugging Face folder.
+        .target(name: "AttentionModels", dependencies: ["AttentionEngine"]),
+        .executableTarget(name: "models-bench", dependencies: ["AttentionModels", "AttentionEngine"]),
+        .testTarget(
+            name: "AttentionModelsTests",
+            dependencies: ["AttentionModels", "AttentionEngine"],
+            resources: [.copy("Fixtures")]
         ),
         // Strict JSON reader/writer specialised for numeric tensors (no dependencies).
         .target(name: "TensorJSON"),
@@ -178,7 +189,8 @@ let package = Package(
 //   ATTENTION_FUZZ=1 swift build -c debug -Xswiftc -sanitize=fuzzer,address \
 //       --product fuzz-tensor-json --scratch-path .build-fuzz
 if Context.environment["ATTENTION_FUZZ"] == "1" {
-    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding", "fuzz-grpc-request"].map {
+    package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding", "fuzz-grpc-request",
+                         "fuzz-safetensors", "fuzz-tokenizer"].map {
         .executable(name: $0, targets: [$0])
     }
     package.targets += [
@@ -198,5 +210,9 @@ if Context.environment["ATTENTION_FUZZ"] == "1" {
         .executableTarget(name: "fuzz-content-coding",
                           dependencies: ["FuzzSupport", "AttentionServer", .product(name: "NIOCore", package: "swift-nio")],
                           path: "Fuzz/Sources/fuzz-content-coding"),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzSupport", "AttentionModels"],
+                          path: "Fuzz/Sources/fuzz-safetensors"),
+        .executableTarget(name: "fuzz-tokenizer", dependencies: ["FuzzSupport", "AttentionModels"],
+                          path: "Fuzz/Sources/fuzz-tokenizer"),
     ]
 }

@@ -203,6 +203,71 @@ GRPC = {
 }
 
 
+def safetensors(entries, metadata=None, pad=True):
+    """A safetensors file: [(name, dtype, shape, data bytes)] laid out in order."""
+    header, offset, data = {}, 0, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in entries:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        data += raw
+    text = json.dumps(header).encode()
+    if pad:
+        text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def raw_header(text, data=b""):
+    return struct.pack("<Q", len(text)) + text.encode() + data
+
+
+F32 = struct.pack("<4f", 1.0, -2.5, 0.125, 3e38)
+SAFETENSORS = {
+    "f32-matrix": safetensors([("w", "F32", [2, 2], F32)], {"format": "pt"}),
+    "every-float-dtype": safetensors([("a", "F32", [4], F32), ("b", "F16", [2], struct.pack("<2e", 1.5, -0.25)),
+                                      ("c", "BF16", [2], b"\x80\x3f\x00\xc0"), ("ids", "I64", [1, 2], bytes(16))]),
+    "bert-like": safetensors([("embeddings.position_ids", "I64", [1, 4], bytes(32)),
+                              ("embeddings.LayerNorm.weight", "F32", [4], F32),
+                              ("encoder.layer.0.attention.self.query.weight", "F32", [2, 2], F32)], {"format": "pt"}),
+    "empty-tensor": safetensors([("e", "F32", [0, 3], b""), ("s", "F32", [], F32[:4])]),
+    "no-tensors": safetensors([], {}),
+    "unpadded": safetensors([("w", "F32", [1], F32[:4])], pad=False),
+    "nan": safetensors([("w", "F32", [1], struct.pack("<f", float("nan")))]),
+    "f16-inf": safetensors([("w", "F16", [1], b"\x00\x7c")]),
+    "truncated": safetensors([("w", "F32", [2, 2], F32)])[:-5],
+    "header-past-end": struct.pack("<Q", 1 << 20) + b"{}",
+    "huge-header-length": struct.pack("<Q", 1 << 62) + b"{}",
+    "short": b"\x02\x00\x00",
+    "bad-json": raw_header('{"w": {"dtype": "F32",}}'),
+    "unknown-dtype": raw_header('{"w":{"dtype":"F4","shape":[2],"data_offsets":[0,1]}}', b"\0"),
+    "shape-mismatch": raw_header('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', bytes(8)),
+    "overlap": raw_header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', bytes(8)),
+    "hole": raw_header('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', bytes(12)),
+    "offsets-past-end": raw_header('{"w":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', bytes(4)),
+    "big-offsets": raw_header('{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,18446744073709551615]}}'),
+    "duplicate": raw_header('{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}', bytes(4)),
+}
+
+# Tokenizer: byte 0 options (bit 0 lower case, bits 1-2 strip accents, bit 3 no CJK split),
+# byte 1 max length (0 none), then the text, 0xFF before the pair.
+TOKENIZER = {
+    "plain": b"\x01\x00abc ab, c!",
+    "pair": b"\x01\x00abc\xffb c a",
+    "truncated-pair": b"\x01\x05abc abc abc\xffa b c a b c",
+    "accents": "\x01\x00École é e\u0301 ÉÉ".encode(),
+    "no-lowercase-no-strip": "\x04\x00Éé abc".encode(),
+    "cjk": "\x01\x00日本語abc本".encode(),
+    "cjk-off": "\x09\x00日本abc".encode(),
+    "special-tokens": b"\x01\x00a[SEP]b [MASK] [CLS][PAD][UNK] [sep]",
+    "controls": b"\x01\x00a\x00b\x07c\xe2\x80\x8bab\xef\xbf\xbd\t\r\nc",
+    "long-word": b"\x01\x00" + b"ab" * 30,
+    "sigma": "\x01\x00ΣΣ İ".encode(),
+    "invalid-utf8": b"\x01\x00a\xc3\x28b\xed\xa0\x80c",
+    "numbers": b"\x01\x0312 1.2 121212",
+}
+
+
 def write(target, seeds):
     folder = ROOT / target
     shutil.rmtree(folder, ignore_errors=True)
@@ -216,3 +281,5 @@ write("fuzz-v1-request", {name: bytes([endpoint]) + json.dumps(body).encode() fo
 write("fuzz-v2-request", V2)
 write("fuzz-grpc-request", GRPC)
 write("fuzz-content-coding", CODING)
+write("fuzz-safetensors", SAFETENSORS)
+write("fuzz-tokenizer", TOKENIZER)

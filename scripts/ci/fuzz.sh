@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every parser the project wrote itself with libFuzzer and AddressSanitizer:
-# TensorJSON, v1, v2 and gRPC request decoding (with the binary tensor splitter) and the
-# gzip/deflate limits (targets and input layouts: Fuzz/README.md).
+# TensorJSON, v1, v2 and gRPC request decoding (with the binary tensor splitter), the
+# gzip/deflate limits, the safetensors reader and BERT's tokenizer (targets and input
+# layouts: Fuzz/README.md).
 #
 #   scripts/ci/fuzz.sh [SECONDS] [TARGET ...]    (default: 60 seconds, every target)
 #
@@ -18,7 +19,8 @@ export ATTENTION_FUZZ=1            # declares the fuzz targets in Package.swift
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz-tensor-json fuzz-v1-request fuzz-v2-request fuzz-grpc-request fuzz-content-coding)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz-tensor-json fuzz-v1-request fuzz-v2-request fuzz-grpc-request fuzz-content-coding
+                                    fuzz-safetensors fuzz-tokenizer)
 
 make deps
 scratch=.build-fuzz

@@ -21,7 +21,7 @@ tsan_parallel_tests=${TSAN_PARALLEL_TESTS:-4}
 sanitizers=("$@")
 [ ${#sanitizers[@]} -gt 0 ] || sanitizers=(address thread)
 
-make deps
+make deps test-model   # test-model: the real BERT the AttentionModels tests run (Makefile)
 for sanitizer in "${sanitizers[@]}"; do
     case $sanitizer in
         address) scratch=.build-asan ;;
