@@ -197,13 +197,23 @@ assert set(by_kind) == {"ServingRuntime", "InferenceService"}, sorted(by_kind)
 # One document per file: check-jsonschema validates each against its schema.
 for kind, doc in by_kind.items():
     yaml.safe_dump(doc, open(f"{out}/{kind}.yaml", "w"), sort_keys=False)
-runtime, isvc = by_kind["ServingRuntime"], by_kind["InferenceService"]
-spec = runtime["spec"]
+spec = by_kind["ServingRuntime"]["spec"]
 # The runtime's containers as a Pod, for kubernetes-validate --strict (core/v1 Container).
 pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kserve-runtime-containers"},
        "spec": {"containers": spec["containers"]}}
 yaml.safe_dump(pod, open(f"{out}/runtime-pod.yaml", "w"), sort_keys=False)
+EOF
+    check-jsonschema --schemafile deploy/kserve/schemas/servingruntime.schema.json "$dir/ServingRuntime.yaml"
+    check-jsonschema --schemafile deploy/kserve/schemas/inferenceservice.schema.json "$dir/InferenceService.yaml"
+    kubernetes-validate --strict "$dir/runtime-pod.yaml"
+    # Then what no schema says: the two resources, and deploy/kubernetes, agree.
+    "$VENV/bin/python" - "$dir" "$k8s_rendered" <<'EOF'
+import sys, yaml
 
+out, k8s_rendered = sys.argv[1], sys.argv[2]
+runtime = yaml.safe_load(open(f"{out}/ServingRuntime.yaml"))
+isvc = yaml.safe_load(open(f"{out}/InferenceService.yaml"))
+spec = runtime["spec"]
 problems = []
 def check(ok, what):
     if not ok:
@@ -248,9 +258,6 @@ if problems:
 print(f"deploy/kserve: {runtime['metadata']['name']} ({', '.join(spec['protocolVersions'])}, ports {ports}), "
       f"InferenceService {isvc['metadata']['name']}: consistent with each other and deploy/kubernetes")
 EOF
-    check-jsonschema --schemafile deploy/kserve/schemas/servingruntime.schema.json "$dir/ServingRuntime.yaml"
-    check-jsonschema --schemafile deploy/kserve/schemas/inferenceservice.schema.json "$dir/InferenceService.yaml"
-    kubernetes-validate --strict "$dir/runtime-pod.yaml"
 }
 
 # ---------------------------------------------------------------------------------------
