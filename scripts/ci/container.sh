@@ -730,11 +730,13 @@ with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
 EOF
 }
 
-# port_free PORT: nothing listens on 127.0.0.1:PORT and it can be bound.
+# port_free PORT: nothing listens on 127.0.0.1:PORT and it can be bound (SO_REUSEADDR, as
+# the server binds: connections of earlier phases left in TIME_WAIT don't count).
 port_free() {
     python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
