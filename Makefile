@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := libopenblas-dev pkg-config zlib1g-dev openssl
 help:
 	@echo "make run    build and start the service (ARGS=\"--port 9000\" for flags)"
 	@echo "make test   run the test suite"
-	@echo "make bench  engine benchmark against JAX and NumPy (needs: pip install 'jax[cpu]' numpy)"
+	@echo "make bench  engine benchmark against JAX, NumPy and PyTorch (needs: pip install 'jax[cpu]' numpy; torch optional)"
 
 # Debian packages the build links against (and openssl, which the TLS tests make a
 # certificate with); installed only when missing.

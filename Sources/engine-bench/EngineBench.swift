@@ -5,6 +5,12 @@ import Foundation
 /// Times scaled dot-product attention for B=1, H=8, d=64 and L = S ∈ {128, 512, 1024, 4096},
 /// causal or not, with or without weights, and a large sgemm for the machine's FLOP rate.
 /// Prints a table (or `--json` for scripts/bench/compare.py). Not a test: numbers, not verdicts.
+///
+/// One configuration per call, each printing JSON (what compare.py runs, one child each):
+///   --row L,causal|full,weights|none        one row of B=1, H=8, d=64
+///   --pair L,weights|none                   non-causal and causal of that shape, timed in alternation
+///   --shape B,H,L,S,d[,causal][,weights]    any shape, e.g. BERT's 32,12,128,128,64: one row
+///   --masked-row L,window,globals           a sliding window (and global tokens), no weights
 @main
 struct EngineBench {
     struct Row: Codable {
@@ -47,6 +53,19 @@ struct EngineBench {
             let fields = arguments[index + 1].split(separator: ",").map(String.init)
             let rows = try await measure(engine, length: Int(fields[0])!, causal: [false, true], weights: fields[1] == "weights")
             print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
+            return
+        }
+        if let index = arguments.firstIndex(of: "--shape"), index + 1 < arguments.count {
+            let fields = arguments[index + 1].split(separator: ",").map(String.init)
+            let sizes = fields.prefix(5).compactMap { Int($0) }
+            let flags = Set(fields.dropFirst(5))
+            guard sizes.count == 5, sizes.allSatisfy({ $0 > 0 }), flags.isSubset(of: ["causal", "weights"]) else {
+                FileHandle.standardError.write(Data("usage: engine-bench --shape B,H,L,S,d[,causal][,weights]\n".utf8))
+                exit(2)
+            }
+            let row = try await measure(engine, B: sizes[0], H: sizes[1], length: sizes[2], keyLength: sizes[3], d: sizes[4],
+                                        causal: [flags.contains("causal")], weights: flags.contains("weights"))
+            print(String(decoding: try JSONEncoder().encode(row[0]), as: UTF8.self))
             return
         }
         if let index = arguments.firstIndex(of: "--masked-row"), index + 1 < arguments.count {
@@ -147,21 +166,24 @@ struct EngineBench {
     }
 
     /// One row per entry of `causal`, all on the same inputs, timed in alternation.
-    static func measure(_ engine: AttentionEngine, length: Int, causal: [Bool], weights: Bool) async throws -> [Row] {
-        let (B, H, d) = (1, 8, 64)
+    /// Q is `[B, H, L, d]`, K and V `[B, H, S, d]` (S = L unless given).
+    static func measure(_ engine: AttentionEngine, B: Int = 1, H: Int = 8, length: Int, keyLength: Int? = nil, d: Int = 64,
+                        causal: [Bool], weights: Bool) async throws -> [Row] {
+        let S = keyLength ?? length
         let baseline = memory("VmRSS")
         var seed: UInt32 = 1
         func random() -> Float {
             seed = seed &* 1_664_525 &+ 1_013_904_223
             return Float(seed >> 8) / Float(1 << 24) - 0.5
         }
-        let shape = [B, H, length, d]
-        let count = shape.reduce(1, *)
-        let q = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
-        let k = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
-        let v = try Tensor(shape: shape, scalars: (0..<count).map { _ in random() })
-        let work = Double(B * H * length * length * d)
-        let repeats = max(3, min(25, Int(2e10 / (work * (weights ? 4 : 1)))))
+        let queryShape = [B, H, length, d], keyShape = [B, H, S, d]
+        let q = try Tensor(shape: queryShape, scalars: (0..<queryShape.reduce(1, *)).map { _ in random() })
+        let k = try Tensor(shape: keyShape, scalars: (0..<keyShape.reduce(1, *)).map { _ in random() })
+        let v = try Tensor(shape: keyShape, scalars: (0..<keyShape.reduce(1, *)).map { _ in random() })
+        let work = Double(B * H * length * S * d)
+        // About 2·10¹⁰ multiply-adds' worth of runs (fewer with weights, which also write B·H·L·S
+        // floats), at least 3; small problems (well under a millisecond) get up to 101 runs.
+        let repeats = max(3, min(S * length <= 128 * 128 ? 101 : 25, Int(2e10 / (work * (weights ? 4 : 1)))))
         let runs: [() async throws -> Void] = causal.map { causal in
             let options = DotProductAttentionOptions(masking: Masking(causal: causal ? .topLeft : nil), returnWeights: weights)
             return { _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options) }
@@ -173,7 +195,7 @@ struct EngineBench {
         return zip(causal, seconds).map { causal, seconds in
             // Two GEMMs of 2·L·S·d FLOPs each per head; causal does half the useful work.
             let flops = 4 * work * (causal ? 0.5 : 1)
-            return Row(B: B, H: H, L: length, S: length, d: d, causal: causal, weights: weights,
+            return Row(B: B, H: H, L: length, S: S, d: d, causal: causal, weights: weights,
                        median_ms: seconds * 1e3, gflops: flops / seconds / 1e9, peak_mib: peak)
         }
     }

@@ -3,15 +3,26 @@
     swift build -c release --product engine-bench
     python3 -m scripts.bench.compare [--quick] [--engine-bench PATH] [--threads N]   # from the repository root
 
+    python3 -m scripts.bench.compare --bert [--rounds N]   # the BERT-shaped batches only
+
 Runs, one after the other so they do not compete for the cores:
   1. ``<engine-bench> --json`` (default ``.build/release/engine-bench``), which prints one
      JSON object: ``{"blas_core", "workers", "sgemm": {"n", "threads", "median_ms",
      "gflops"}, "rows": [{"B", "H", "L", "S", "d", "causal", "weights", "median_ms",
      "gflops", "peak_mib"}]}``;
-  2. ``scripts/bench/peers.py`` (JAX and NumPy; needs ``pip install 'jax[cpu]'``).
+  2. ``<engine-bench> --shape B,H,L,S,d[,causal][,weights]`` for the BERT-shaped batches
+     (B×H = 32×12 and 1×12, L=S=128, d=64), one child each;
+  3. ``scripts/bench/peers.py`` (JAX and NumPy, and PyTorch when it imports; needs
+     ``pip install 'jax[cpu]'``, optionally ``torch``).
 ``--quick`` is passed to both. The table has one line per engine row; the peers are
 matched on (B, H, d, L, S, causal) and left blank where they did not run that shape.
-"NumPy" always materialises the weights; JAX never returns them.
+"NumPy" always materialises the weights; JAX never returns them; "PyTorch" is
+``scaled_dot_product_attention`` beside rows without weights and its matmul–softmax–matmul
+(which returns the weights) beside rows with weights.
+
+``--rounds N`` repeats 2 and 3 N times in alternation (engine, peers, engine, peers, …) and
+reports each row's median over the rounds, so that a slow spell of a shared machine falls
+on both sides; ``--bert`` runs only 2 and 3.
 """
 
 import argparse
@@ -23,11 +34,13 @@ import sys
 from scripts import ROOT
 
 
-def run_json(cmd, what):
-    """Runs cmd, passes its stderr through, and parses the JSON object on its stdout."""
+def run_json(cmd, what, env=None):
+    """Runs cmd (with `env` added to the environment), passes its stderr through, and parses
+    the JSON object on its stdout."""
     print(f"running {what}: {' '.join(cmd)}", file=sys.stderr)
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # -m scripts.… from the root
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT,  # -m scripts.… from the root
+                              env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         sys.exit(f"error: {what} not found: {cmd[0]}")
     except PermissionError:
@@ -77,11 +90,33 @@ def ratio(peer_ms, ours_ms):
     return peer_ms / ours_ms
 
 
-def build_table(engine, peers):
-    peer_ms = {}
+# BERT-base's attention: 12 heads of 64 features on 128-token sequences, a batch of 32 and one.
+BERT_SHAPES = [(32, 12, 128, 128, 64), (1, 12, 128, 128, 64)]
+BERT_TARGET = 1.5  # at least this much faster than PyTorch, same run (issue 21)
+
+
+def peer_times(peers):
+    """{(impl, B, H, d, L, S, causal): median ms}; rows without B, H, d take the report's."""
     shape = (peers.get("B", 1), peers.get("H", 8), peers.get("d", 64))
-    for r in peers.get("rows", []):
-        peer_ms[(r["impl"],) + shape + (r["L"], r["S"], bool(r["causal"]))] = r["median_ms"]
+    return {(r["impl"], r.get("B", shape[0]), r.get("H", shape[1]), r.get("d", shape[2]),
+             r["L"], r["S"], bool(r["causal"])): r["median_ms"] for r in peers.get("rows", [])}
+
+
+def torch_impl(weights):
+    """PyTorch's peer of an engine row: SDPA without weights, matmul–softmax–matmul with."""
+    return "torch_weights" if weights else "torch"
+
+
+def peers_header(peers):
+    torch = peers.get("torch")
+    return (f"JAX {peers.get('jax', '?')}, NumPy {peers.get('numpy', '?')} "
+            f"(OpenBLAS {peers.get('numpy_blas_core') or '?'}), "
+            + (f"PyTorch {torch}, " if torch else "PyTorch absent, ")
+            + f"peer threads: {peers.get('threads', '?')}")
+
+
+def build_table(engine, peers):
+    peer_ms = peer_times(peers)
 
     sgemm = engine.get("sgemm") or {}
     sgemm_rate = sgemm.get("gflops")
@@ -91,9 +126,7 @@ def build_table(engine, peers):
         f"sgemm n={sgemm.get('n', '?')} on {sgemm.get('threads', '?')} threads: "
         f"{fmt(sgemm_rate)} GFLOP/s",
         f"engine workers: {engine.get('workers', '?')}",
-        f"JAX {peers.get('jax', '?')}, NumPy {peers.get('numpy', '?')} "
-        f"(OpenBLAS {peers.get('numpy_blas_core') or '?'}), "
-        f"peer threads: {peers.get('threads', '?')}",
+        peers_header(peers),
     ]
     if peers.get("load_average"):
         header.append("load average at peer start: "
@@ -101,9 +134,9 @@ def build_table(engine, peers):
     lines.append("**" + " · ".join(header) + "**")
     lines.append("")
     cols = ["B×H×d", "L", "S", "causal", "weights", "ours ms", "ours GFLOP/s",
-            "% sgemm", "JAX ms", "NumPy ms", "JAX÷ours", "NumPy÷ours", "peak MiB"]
+            "% sgemm", "JAX ms", "NumPy ms", "PyTorch ms", "JAX÷ours", "NumPy÷ours", "PyTorch÷ours", "peak MiB"]
     lines.append("| " + " | ".join(cols) + " |")
-    lines.append("|" + "|".join(["---"] * 3 + [":-:"] * 2 + ["--:"] * 8) + "|")
+    lines.append("|" + "|".join(["---"] * 3 + [":-:"] * 2 + ["--:"] * 10) + "|")
     rows = sorted(engine.get("rows", []),
                   key=lambda r: (r.get("B", 1), r.get("H", 1), r["d"], r["L"], r["S"],
                                  bool(r["causal"]), bool(r.get("weights"))))
@@ -113,17 +146,19 @@ def build_table(engine, peers):
         rate = gflops_of(r)
         jax_ms = peer_ms.get(("jax",) + key)
         np_ms = peer_ms.get(("numpy",) + key)
+        torch_ms = peer_ms.get((torch_impl(bool(r.get("weights"))),) + key)
         pct = 100.0 * rate / sgemm_rate if sgemm_rate else None
         lines.append("| " + " | ".join([
             f"{r.get('B', 1)}×{r.get('H', 1)}×{r['d']}", str(r["L"]), str(r["S"]),
             fmt(bool(r["causal"])), fmt(bool(r.get("weights"))),
-            fmt(ours, 3), fmt(rate, 1), fmt(pct, 1), fmt(jax_ms, 3), fmt(np_ms, 3),
-            fmt(ratio(jax_ms, ours)), fmt(ratio(np_ms, ours)),
+            fmt(ours, 3), fmt(rate, 1), fmt(pct, 1), fmt(jax_ms, 3), fmt(np_ms, 3), fmt(torch_ms, 3),
+            fmt(ratio(jax_ms, ours)), fmt(ratio(np_ms, ours)), fmt(ratio(torch_ms, ours)),
             fmt(r.get("peak_mib"), 1)]) + " |")
     lines.append("")
     lines.append("÷ours > 1: the peer is slower than our engine. NumPy materialises the "
-                 "weights; JAX (implementation=\"xla\") returns none. GFLOP/s counts "
-                 "4·B·H·L·S·d, halved for causal rows (the work a causal mask leaves).")
+                 "weights; JAX (implementation=\"xla\") returns none; PyTorch is "
+                 "scaled_dot_product_attention without weights and matmul–softmax–matmul with them. "
+                 "GFLOP/s counts 4·B·H·L·S·d, halved for causal rows (the work a causal mask leaves).")
 
     # The issue's targets, from this same run.
     def find(L, causal, weights):
@@ -155,25 +190,120 @@ def build_table(engine, peers):
     return "\n".join(lines)
 
 
+def bert_engine_rows(engine_bench):
+    """engine-bench --shape for every BERT shape, causal or not, with or without weights."""
+    rows = []
+    for (b, h, L, S, d) in BERT_SHAPES:
+        for causal in (False, True):
+            for weights in (False, True):
+                spec = ",".join([str(x) for x in (b, h, L, S, d)] + (["causal"] if causal else [])
+                                + (["weights"] if weights else []))
+                rows.append(run_json([engine_bench, "--shape", spec], "engine benchmark",
+                                     env={"OPENBLAS_NUM_THREADS": "1"}))
+    return rows
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+
+
+def merge_rounds(rounds, key, fields):
+    """One row per key: the first round's row with each field the median over the rounds."""
+    merged = {}
+    for rows in rounds:
+        for r in rows:
+            merged.setdefault(key(r), []).append(r)
+    out = []
+    for rows in merged.values():
+        row = dict(rows[0])
+        for field in fields:
+            row[field] = median([r[field] for r in rows])
+        row["rounds"] = len(rows)
+        out.append(row)
+    return out
+
+
+def build_bert_table(engine_rows, peers, workers):
+    """The BERT-shaped batches against PyTorch (and JAX, NumPy), with the issue's target."""
+    peer_ms = peer_times(peers)
+    rounds = max([r.get("rounds", 1) for r in engine_rows] or [1])
+    lines = [f"**BERT-shaped batches · engine workers: {workers} · {peers_header(peers)}"
+             + (f" · load average at peer start: {' '.join(str(x) for x in peers['load_average'])}"
+                if peers.get("load_average") else "")
+             + (f" · median of {rounds} alternated rounds" if rounds > 1 else "") + "**", ""]
+    lines.append("| B×H×d | L | S | causal | weights | ours ms | PyTorch ms | PyTorch÷ours | "
+                 f"≥ {BERT_TARGET} | JAX ms | NumPy ms | JAX÷ours | NumPy÷ours | peak MiB |")
+    lines.append("|---|--:|--:|:-:|:-:|--:|--:|--:|:-:|--:|--:|--:|--:|--:|")
+    for r in sorted(engine_rows, key=lambda r: (-r["B"], r["H"], r["d"], r["L"], r["S"],
+                                               bool(r["causal"]), bool(r["weights"]))):
+        key = (r["B"], r["H"], r["d"], r["L"], r["S"], bool(r["causal"]))
+        ours = r["median_ms"]
+        torch_ms = peer_ms.get((torch_impl(bool(r["weights"])),) + key)
+        jax_ms = None if r["weights"] else peer_ms.get(("jax",) + key)  # JAX returns no weights
+        np_ms = peer_ms.get(("numpy",) + key)
+        speedup = ratio(torch_ms, ours)
+        lines.append("| " + " | ".join([
+            f"{r['B']}×{r['H']}×{r['d']}", str(r["L"]), str(r["S"]), fmt(bool(r["causal"])),
+            fmt(bool(r["weights"])), fmt(ours, 3), fmt(torch_ms, 3), fmt(speedup),
+            "—" if speedup is None else ("met" if speedup >= BERT_TARGET else "**not met**"),
+            fmt(jax_ms, 3), fmt(np_ms, 3), fmt(ratio(jax_ms, ours)), fmt(ratio(np_ms, ours)),
+            fmt(r.get("peak_mib"), 1)]) + " |")
+    lines.append("")
+    lines.append("PyTorch: scaled_dot_product_attention for rows without weights, matmul–softmax–matmul "
+                 "(returning the weights) for rows with weights, torch.set_num_threads as the peers' threads. "
+                 "JAX is left out of rows with weights (it returns none); NumPy always materialises them.")
+    for note in peers.get("notes", []):
+        lines.append("")
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
 def main():
-    ap = argparse.ArgumentParser(description="Compare engine-bench with JAX and NumPy.")
+    ap = argparse.ArgumentParser(description="Compare engine-bench with JAX, NumPy and PyTorch.")
     ap.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"),
                     help="path of the engine benchmark binary "
                          "(default .build/release/engine-bench in the repository)")
     ap.add_argument("--quick", action="store_true", help="fewer sizes, passed to both")
+    ap.add_argument("--bert", action="store_true", help="only the BERT-shaped batches")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternated rounds of the BERT shapes' engine and peer runs (1)")
     ap.add_argument("--threads", type=int, default=None,
                     help="threads for the peers (scripts/bench/peers.py's default: 2)")
     args = ap.parse_args()
+    engine_bench = os.path.abspath(args.engine_bench)
 
-    engine_cmd = [os.path.abspath(args.engine_bench), "--json"] + (["--quick"] if args.quick else [])
-    engine = run_json(engine_cmd, "engine benchmark")
     peers_cmd = [sys.executable, "-m", "scripts.bench.peers"]
-    if args.quick:
-        peers_cmd.append("--quick")
     if args.threads is not None:
         peers_cmd += ["--threads", str(args.threads)]
-    peers = run_json(peers_cmd, "peer benchmark")
-    print(build_table(engine, peers))
+    if not args.bert:
+        engine_cmd = [engine_bench, "--json"] + (["--quick"] if args.quick else [])
+        engine = run_json(engine_cmd, "engine benchmark")
+        peers = run_json(peers_cmd + (["--quick"] if args.quick else []), "peer benchmark")
+        print(build_table(engine, peers))
+        print()
+        workers = engine.get("workers", "?")
+    else:
+        workers = None
+
+    engine_rounds, peer_rounds = [], []
+    for _ in range(max(1, args.rounds) if args.bert or args.rounds > 1 else 0):
+        engine_rounds.append(bert_engine_rows(engine_bench))
+        peer_rounds.append(run_json(peers_cmd + ["--bert"], "peer benchmark"))
+    if engine_rounds:
+        bert_peers = dict(peer_rounds[-1])
+        bert_peers["rows"] = merge_rounds([p["rows"] for p in peer_rounds],
+                                          lambda r: (r["impl"], r["B"], r["H"], r["d"], r["L"], r["S"], r["causal"]),
+                                          ["median_ms"])
+        bert_peers["load_average"] = peer_rounds[0].get("load_average")
+        rows = merge_rounds(engine_rounds, lambda r: (r["B"], r["H"], r["d"], r["L"], r["S"], r["causal"], r["weights"]),
+                            ["median_ms", "gflops", "peak_mib"])
+    else:
+        # One round: the BERT shapes of the peers' full run.
+        bert_peers = peers
+        rows = bert_engine_rows(engine_bench)
+    print(build_bert_table(rows, bert_peers, workers or os.cpu_count()))
 
 
 if __name__ == "__main__":
