@@ -15,7 +15,8 @@ import NIOHTTPTypesHTTP2
 /// (`--max-concurrent-streams`, the header list, the windows, the reset rate) could not be set.
 ///
 /// The pipeline of the connection: `NIOHTTP2Handler` (frames, flow control, HPACK, the
-/// limits, one child channel per stream), ``HTTP2ConnectionGuard``, then SwiftNIO's
+/// limits, one child channel per stream), ``HTTP2ConnectionGuard`` (closes the connection after
+/// a connection error, and bounds a graceful close), then SwiftNIO's
 /// `NIOHTTP2ServerConnectionManagementHandler` (graceful close: GOAWAY, then in-flight streams
 /// finish; idle connections closed). The pipeline of each stream: ``HTTP2StreamPolicyHandler``,
 /// the frames-to-HTTP-types codec, ``ConnectionWatchHandler`` (a reset stream cancels its
@@ -88,8 +89,10 @@ struct HTTP2Connection: Sendable {
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(maxIdleTime: TimeAmount(limits.idleTimeout), maxAge: nil, maxGraceTime: nil, keepalive: nil))
+        let guardian = HTTP2ConnectionGuard(gracePeriod: TimeAmount(limits.gracePeriod))
         let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
-            mode: .server, streamDelegate: manager.http2StreamDelegate, configuration: limits.handlerConfiguration
+            mode: .server, streamDelegate: manager.http2StreamDelegate, frameDelegate: guardian,
+            configuration: limits.handlerConfiguration
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let handlers = stream.pipeline.syncOperations
@@ -100,7 +103,7 @@ struct HTTP2Connection: Sendable {
                 return try Stream(wrappingChannelSynchronously: stream)
             }
         }
-        try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionGuard(gracePeriod: TimeAmount(limits.gracePeriod)))
+        try channel.pipeline.syncOperations.addHandler(guardian)
         try channel.pipeline.syncOperations.addHandler(manager)
         return multiplexer
     }
@@ -126,34 +129,53 @@ struct HTTP2Connection: Sendable {
     }
 }
 
-/// Ends an HTTP/2 connection where `NIOHTTP2ServerConnectionManagementHandler` would wait:
+/// Ends an HTTP/2 connection where SwiftNIO's HTTP/2 handlers would leave it open:
 ///
-/// - once GOAWAY has gone out (shutdown, drain, idle), the connection closes after the grace
-///   period even if the client never acknowledges the PING that follows it or keeps a stream
-///   open, so that shutdown and idle connections are bounded;
+/// - after a connection error (a flood of resets, control frames or empty frames, a protocol
+///   violation), SwiftNIO's handler sends GOAWAY with the error and reports it, but closes
+///   nothing: the connection is closed here, once that GOAWAY is out;
+/// - once a graceful GOAWAY has gone out (shutdown, drain, idle), the connection closes after
+///   the grace period even if the client never acknowledges the PING that follows it or keeps a
+///   stream open, so that shutdown and idle connections are bounded;
 /// - when the client closes its side of the TCP connection, the connection closes: it can no
 ///   longer send the window updates or requests that HTTP/2 needs (an HTTP/1.1 connection's
 ///   ``ConnectionWatchHandler`` treats a half-close the same way).
-final class HTTP2ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// It sees the GOAWAY frames as the HTTP/2 handler's frame delegate, which is told of every
+/// frame it writes, and sits in the pipeline after it for the inbound events.
+final class HTTP2ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler, NIOHTTP2FrameDelegate {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
-    typealias OutboundIn = HTTP2Frame
-    typealias OutboundOut = HTTP2Frame
 
     private let gracePeriod: TimeAmount
+    private var context: ChannelHandlerContext?
     private var closing: Scheduled<Void>?
 
     init(gracePeriod: TimeAmount) {
         self.gracePeriod = gracePeriod
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if closing == nil, case .goAway = unwrapOutboundIn(data).payload {
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closing?.cancel()
+        closing = nil
+        self.context = nil
+    }
+
+    func wroteFrame(_ frame: HTTP2Frame) {
+        guard case .goAway(_, let code, _) = frame.payload, let context else { return }
+        if code != .noError {
+            // On the next tick: the GOAWAY is flushed first.
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.execute { loopBound.value.close(promise: nil) }
+        } else if closing == nil {
             closing = context.eventLoop.assumeIsolated().scheduleTask(in: gracePeriod) {
                 context.close(promise: nil)
             }
         }
-        context.write(data, promise: promise)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -51,12 +51,18 @@ final class HTTP2StreamPolicyHandler: ChannelDuplexHandler, RemovableChannelHand
         default:
             endsResponse = false
         }
-        context.write(data, promise: promise)
-        guard endsResponse, !answered else { return }
+        guard endsResponse, !answered, !requestEnded else {
+            context.write(data, promise: promise)
+            return
+        }
         answered = true
-        if !requestEnded {
-            context.write(wrapOutboundOut(.rstStream(.noError)), promise: nil)
-            context.flush()
+        // After the response's last frame has gone out, not merely been written: the HTTP/2
+        // handler holds DATA frames for flow control, and a reset would discard them.
+        let written = promise ?? context.eventLoop.makePromise()
+        context.write(data, promise: written)
+        written.futureResult.assumeIsolated().whenSuccess { [self] in
+            guard !requestEnded else { return }
+            context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: nil)
         }
     }
 

@@ -118,14 +118,16 @@ final class HTTP2TestClient: Sendable {
                 // One flush: HEADERS with END_STREAM (see ``EndStreamOnHeaders``).
                 try await outbound.write(contentsOf: [.head(Self.head(method, path, headers)), .end(nil)])
             }
-            return try await Self.answer(inbound)
+            var parts = inbound.makeAsyncIterator()
+            return try await Self.answer(&parts)
         }
     }
 
-    /// Reads an answer from a stream's inbound parts.
-    static func answer(_ inbound: NIOAsyncChannelInboundStream<HTTPResponsePart>) async throws -> Answer {
+    /// Reads an answer from a stream's inbound parts (the stream allows one iterator: what
+    /// follows the answer is read from the same).
+    static func answer(_ parts: inout NIOAsyncChannelInboundStream<HTTPResponsePart>.AsyncIterator) async throws -> Answer {
         var answer: Answer?
-        for try await part in inbound {
+        while let part = try await parts.next() {
             switch part {
             case .head(let head) where head.status.kind == .informational:
                 continue
@@ -181,5 +183,48 @@ final class EndStreamOnHeaders: ChannelOutboundHandler, RemovableChannelHandler 
         guard let (headers, promise) = held else { return }
         held = nil
         context.write(wrapOutboundOut(.headers(headers)), promise: promise)
+    }
+}
+
+/// HTTP/2 frames written by hand, for a client that breaks the rules SwiftNIO's client keeps
+/// (a flood of streams opened and reset at once), over a ``RawConnection``.
+enum RawHTTP2 {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    static func frame(type: UInt8, flags: UInt8 = 0, stream: UInt32, payload: [UInt8]) -> [UInt8] {
+        let length = UInt32(payload.count)
+        return [UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), type, flags,
+                UInt8(stream >> 24 & 0x7f), UInt8(stream >> 16 & 0xff), UInt8(stream >> 8 & 0xff), UInt8(stream & 0xff)] + payload
+    }
+
+    static var emptySettings: [UInt8] { frame(type: 0x4, stream: 0, payload: []) }
+
+    /// HEADERS with END_HEADERS (not END_STREAM): each field an HPACK literal without indexing.
+    static func headers(stream: UInt32, _ fields: [(String, String)]) -> [UInt8] {
+        var block: [UInt8] = []
+        for (name, value) in fields {
+            block += [0x00, UInt8(name.utf8.count)] + Array(name.utf8) + [UInt8(value.utf8.count)] + Array(value.utf8)
+        }
+        return frame(type: 0x1, flags: 0x4, stream: stream, payload: block)
+    }
+
+    static func reset(stream: UInt32, code: UInt32 = 0x8) -> [UInt8] {
+        frame(type: 0x3, stream: stream, payload: [UInt8(code >> 24), UInt8(code >> 16 & 0xff), UInt8(code >> 8 & 0xff), UInt8(code & 0xff)])
+    }
+
+    /// The error codes of the GOAWAY frames in `bytes`, a server's frames after its preface.
+    static func goAwayCodes(_ bytes: [UInt8]) -> [UInt32] {
+        var codes: [UInt32] = [], offset = 0
+        while offset + 9 <= bytes.count {
+            let length = Int(bytes[offset]) << 16 | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2])
+            let type = bytes[offset + 3]
+            guard offset + 9 + length <= bytes.count else { break }
+            if type == 0x7, length >= 8 {
+                let code = bytes[(offset + 13)..<(offset + 17)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                codes.append(code)
+            }
+            offset += 9 + length
+        }
+        return codes
     }
 }
