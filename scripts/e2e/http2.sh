@@ -70,6 +70,15 @@ check_small || fail "the answer over HTTP/1.1"
 [ "$(curl_version "$base/health" --http2)" = "200 1.1" ] || fail "an Upgrade: h2c request was not served over HTTP/1.1"
 echo "ok   h2c: 200 on /health, POST /v1/attention (answer checked) and a v2 infer; HTTP/1.1 on the same port"
 
+echo "== header list limit (16 KiB on HTTP/2)"
+header() { head -c "$1" /dev/zero | tr '\0' a; }
+[ "$(curl_version "$base/health" --http2-prior-knowledge -H "X-Padding: $(header 15000)")" = "200 2" ] || fail "a 15 KB header list"
+if curl -s -o /dev/null --http2-prior-knowledge -H "X-Padding: $(header 20000)" "$base/health"; then
+    fail "a 20 KB header list was served over HTTP/2"
+fi
+[ "$(curl_version "$base/health" --http2-prior-knowledge)" = "200 2" ] || fail "the server did not live on"
+echo "ok   15 KB of headers served, 20 KB refused (connection ended), the server lives on"
+
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
 python3 - "$work/post.json" <<'PY'
 import json, random, sys

@@ -41,6 +41,13 @@ class Connection:
     def send(self, *frames, preface=False):
         self.sock.sendall((PREFACE if preface else b"") + b"".join(frame.serialize() for frame in frames))
 
+    def answer(self, frame):
+        """Acknowledges a frame; the server may have closed the connection already."""
+        try:
+            self.send(frame)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def headers(self, path, method="POST", end_stream=False, extra=()):
         stream = self.next_stream
         self.next_stream += 2
@@ -59,9 +66,9 @@ class Connection:
                     self.buffer = self.buffer[9 + length:]
                     if isinstance(frame, SettingsFrame) and "ACK" not in frame.flags:
                         self.server_settings.update(frame.settings)
-                        self.send(SettingsFrame(0, flags=["ACK"]))
+                        self.answer(SettingsFrame(0, flags=["ACK"]))
                     elif isinstance(frame, PingFrame) and "ACK" not in frame.flags:
-                        self.send(PingFrame(0, opaque_data=frame.opaque_data, flags=["ACK"]))
+                        self.answer(PingFrame(0, opaque_data=frame.opaque_data, flags=["ACK"]))
                     return frame
             try:
                 chunk = self.sock.recv(1 << 16)

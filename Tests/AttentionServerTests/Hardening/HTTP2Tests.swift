@@ -79,7 +79,7 @@ import Testing
             _ = try await h2.execute(.get, "/health")
             let settings = h2.serverSettings
             #expect(settings[.maxConcurrentStreams] == 7)
-            #expect(settings[.maxHeaderListSize] == 80 * 1024)
+            #expect(settings[.maxHeaderListSize] == 16 * 1024)
             #expect(settings[.initialWindowSize] == 1 << 20)
             await h2.close()
         }
