@@ -64,11 +64,11 @@ public func buildApplication(
         // Hummingbird's idle timer counts from the last request part or response; a head
         // trickled in byte by byte is one part, so it must arrive whole within the timeout.
         idleTimeout: TimeAmount(configuration.idleTimeout))
-    let server: HTTPServerBuilder = if let tls = configuration.tls {
-        // The TLS context was checked when the configuration was loaded (``TLSFiles``).
-        HTTPServerBuilder { responder in try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls) }
-    } else {
-        .http1(configuration: http1)
+    // HTTP/1.1 and HTTP/2 on the one port: by ALPN with TLS, by the connection preface (h2c)
+    // without. The TLS context was checked when the configuration was loaded (``TLSFiles``).
+    let server = HTTPServerBuilder { responder in
+        try MainPortChannel(responder: responder, http1: http1, http2: HTTP2Connection.Limits(configuration),
+                            readiness: readiness, connections: connections, tls: configuration.tls)
     }
     var services: [any Service] = [
         ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },

@@ -2,7 +2,8 @@ import NIOSSL
 
 /// The server's TLS settings from the PEM files of `--tls-cert` and `--tls-key`.
 public enum TLSFiles {
-    /// A server configuration for HTTP/1.1 over TLS 1.2 or 1.3, checked by building a TLS
+    /// A server configuration for HTTP/2 and HTTP/1.1 over TLS 1.2 or 1.3 (ALPN offers `h2`,
+    /// then `http/1.1`; a client that asks for neither gets HTTP/1.1), checked by building a TLS
     /// context once, so that a bad file stops the server at start, with the flag named,
     /// rather than failing every handshake.
     public static func serverConfiguration(certificatePath: String, keyPath: String) throws(TLSFilesError) -> TLSConfiguration {
@@ -22,7 +23,7 @@ public enum TLSFiles {
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         do {
             _ = try NIOSSLContext(configuration: configuration)
         } catch {

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 
 /// Reads a request body into one buffer, refusing it (413) as soon as it exceeds the limit.
 enum BodyReader {
@@ -16,8 +17,8 @@ enum BodyReader {
     /// then reads chunk by chunk and fails when the running total passes the limit.
     ///
     /// A client that hangs up mid-body ends the body with SwiftNIO's parser error for an
-    /// early end of stream: that is ``RequestScope/ClientGone`` (logged 499), not a
-    /// failure of the server. Any other parser error here is broken chunked framing: 400.
+    /// early end of stream (HTTP/1.1) or a closed stream (HTTP/2): that is
+    /// ``RequestScope/ClientGone`` (logged 499), not a failure of the server. Any other parser error here is broken chunked framing: 400.
     static func collect(_ request: Request, channel: any Channel, limit: Int) async throws -> ByteBuffer {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limit { throw tooLarge(limit, declared: declared) }
@@ -41,6 +42,14 @@ enum BodyReader {
             throw Problem(.badRequest, detail: "The request body's framing is not valid HTTP/1.1 (check its chunked encoding).")
         } catch is IOError {
             // The connection failed under the read (a reset): the client is gone too.
+            throw RequestScope.ClientGone()
+        } catch is any NIOHTTP2Error {
+            // The HTTP/2 stream was reset under the read, by the client (RST_STREAM) or by the
+            // protocol (a body longer or shorter than its Content-Length): the stream is closed
+            // and no answer can reach the client.
+            throw RequestScope.ClientGone()
+        } catch is ChannelError {
+            // The stream or connection closed under the read.
             throw RequestScope.ClientGone()
         }
         return body ?? ByteBuffer()

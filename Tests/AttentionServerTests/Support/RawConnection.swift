@@ -141,3 +141,23 @@ extension RawConnection {
         return responses
     }
 }
+
+extension RawConnection {
+    /// Sends `bytes`, reporting false when the peer has closed (no SIGPIPE).
+    @discardableResult
+    func trySend(bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Every byte the peer sends until it closes the connection (or 60 s pass without a byte).
+    func readBytesToEnd() -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return received
+    }
+}
