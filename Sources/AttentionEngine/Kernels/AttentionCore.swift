@@ -258,6 +258,10 @@ struct AttentionCore: Sendable {
     /// then `O = weights · V`.
     private func materializeBlock(_ b: Int, _ h: Int, queries: Range<Int>,
                                   into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
+        if mode == .soft, case .scaledDot(let scale) = score, gaussianSigma == nil,
+           visibility.globalKeys.isEmpty, visibility.globalQueries.isEmpty {
+            return softBlock(b, h, queries: queries, scale: scale, into: weights, buffers)
+        }
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
         // Global keys can lie anywhere: then the whole row is scored.
@@ -309,6 +313,75 @@ struct AttentionCore: Sendable {
         sgemm(m: rows, n: valueDim, k: seen.count, weights + seen.lowerBound, lda: keyLength,
               v + seen.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
               o, ldc: outputLayout.rowStride)
+    }
+
+    /// Softmax weights of a block of queries into `weights` ([rows, S]), then `O = weights · V`,
+    /// computing only what some row sees, as the streaming path does: the scores of the block's
+    /// tiles (`scoreTiles`: its shared keys full-height, the keys on its edges, such as a causal
+    /// diagonal, by strips of 32 rows), the softmax of each row over its visible keys alone, zeros
+    /// written to the rest of the row (never computed, so a causal mask halves the exponentials),
+    /// and P·V over the shared keys for all rows, then each strip's edge keys for that strip.
+    private func softBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float,
+                           into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
+        let rows = queries.count
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
+        let ldq = queryLayout.rowStride, ldk = keyLayout.rowStride, ldv = valueLayout.rowStride, ldo = outputLayout.rowStride
+        let plan = scoreTiles(b, queries, skippingGlobalRows: false)
+        let edgeKeys = plan.edgeKeyCount
+        let transposedTileKeys = plan.tiles.contains { $0.edgeColumn == nil && scoreStripRows(width: $0.keys.count) != nil }
+            ? Self.keyBlock : 0
+        withScratch(keyDim * (edgeKeys + transposedTileKeys)) { scratch in
+            let transposedEdges = scratch, transposedTile = scratch + keyDim * edgeKeys
+            var edgeStart = 0
+            for edge in plan.edges {
+                transpose(rows: edge.count, columns: keyDim, k + edge.lowerBound * ldk, lda: ldk,
+                          into: transposedEdges + edgeStart, ldb: edgeKeys)
+                edgeStart += edge.count
+            }
+            for tile in plan.tiles {
+                let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
+                let out = weights + first * keyLength + tile.keys.lowerBound
+                if let column = tile.edgeColumn {
+                    sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * ldq, lda: ldq,
+                          transposedEdges + column, ldb: edgeKeys, out, ldc: keyLength)
+                } else {
+                    multiplyKeys(rows: count, keys: width, scale: scale, q + first * ldq, k + tile.keys.lowerBound * ldk,
+                                 transposedScratch: transposedTile, into: out, ldc: keyLength)
+                }
+            }
+        }
+        // Each row over its interval: soft-capping, mask and bias, softmax; zeros outside it.
+        for row in 0..<rows {
+            let query = queries.lowerBound + row, line = weights + row * keyLength
+            let range = visibility.keyRange(batch: b, query: query)
+            line.update(repeating: 0, count: range.lowerBound)
+            (line + range.upperBound).update(repeating: 0, count: keyLength - range.upperBound)
+            guard !range.isEmpty else { continue }
+            let visible = line + range.lowerBound
+            if let softcap { ak_softcap_rows(visible, 1, Int32(range.count), range.count, softcap) }
+            if visibility.hasElementwiseTerms { applyVisibility(visible, b, h, query: query, keys: range, buffers) }
+            ak_softmax_rows(visible, 1, Int32(range.count), range.count)
+        }
+        // P·V: the keys every row sees at once, then each strip's own edge keys (beyond them the
+        // strip's weights are zeros, so they are skipped, not multiplied).
+        let common = keyBounds(b, queries).common
+        if !common.isEmpty {
+            multiplyValues(rows: rows, keys: common.count, weights + common.lowerBound, lda: keyLength,
+                           v + common.lowerBound * ldv, beta: 0, into: o)
+        }
+        for stripStart in stride(from: 0, to: rows, by: Self.edgeStripRows) {
+            let count = min(Self.edgeStripRows, rows - stripStart)
+            let strip = queries.lowerBound + stripStart..<queries.lowerBound + stripStart + count
+            let seen = keyBounds(b, strip).union
+            let parts = common.isEmpty ? [seen]
+                : [seen.lowerBound..<max(seen.lowerBound, common.lowerBound), min(seen.upperBound, common.upperBound)..<seen.upperBound]
+            var beta: Float = common.isEmpty ? 0 : 1
+            for keys in parts where !keys.isEmpty || beta == 0 {
+                sgemm(m: count, n: valueDim, k: keys.count, weights + stripStart * keyLength + keys.lowerBound, lda: keyLength,
+                      v + keys.lowerBound * ldv, ldb: ldv, beta: beta, o + stripStart * ldo, ldc: ldo)
+                beta = 1
+            }
+        }
     }
 
     /// Every head of a block of queries, with the weights averaged over heads.
