@@ -20,12 +20,17 @@ public final class AttentionEngine: Sendable {
         /// The default, 2^16, is a few microseconds of arithmetic, less than the two thread
         /// wake-ups of a hop to a worker and back; 0 sends every problem to a worker.
         public var inlineMultiplyAdds: Double
+        /// How long a worker that runs out of work while another worker runs a job watches for
+        /// that job's fan-out before it sleeps (see ``WorkerPool/init(workers:queueDepth:idleSpin:)``);
+        /// `.zero` never spins.
+        public var idleSpin: Duration
 
         public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueDepth: Int = 64,
-                    inlineMultiplyAdds: Double = 65536) {
+                    inlineMultiplyAdds: Double = 65536, idleSpin: Duration = .microseconds(50)) {
             self.workers = workers
             self.queueDepth = queueDepth
             self.inlineMultiplyAdds = inlineMultiplyAdds
+            self.idleSpin = idleSpin
         }
     }
 
@@ -35,7 +40,8 @@ public final class AttentionEngine: Sendable {
     public init(configuration: Configuration = Configuration()) {
         // BLAS runs single-threaded inside each worker: the pool is the parallelism.
         openblas_set_num_threads(1)
-        pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth)
+        pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth,
+                          idleSpin: configuration.idleSpin)
         inlineMultiplyAdds = configuration.inlineMultiplyAdds
     }
 

@@ -26,6 +26,28 @@ import Testing
         while !condition() { try await Task.sleep(for: .milliseconds(1)) }
     }
 
+    /// Both iterations of a job's fan-out must run at once (each waits for the other), so the
+    /// idle worker must join, whether it sleeps at once or spins first.
+    @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(20)])
+    func fanOutReachesTheIdleWorker(idleSpin: Duration) async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 1, idleSpin: idleSpin))
+        for _ in 0..<20 {
+            let admission = try engine.admit()
+            let met = try await engine.pool.run(admission) { context in
+                let arrived = Atomic<Int>(0), together = Atomic<Int>(0)
+                context.forEach(2) { _ in
+                    arrived.add(1, ordering: .sequentiallyConsistent)
+                    let deadline = Date().addingTimeInterval(5)
+                    while arrived.load(ordering: .sequentiallyConsistent) < 2, Date() < deadline { usleep(50) }
+                    if arrived.load(ordering: .sequentiallyConsistent) == 2 { together.add(1, ordering: .sequentiallyConsistent) }
+                }
+                return together.load(ordering: .sequentiallyConsistent)
+            }.value
+            #expect(met == 2)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...2)))  // sometimes asleep, sometimes spinning
+        }
+    }
+
     @Test func admissionIsBoundedByWorkersPlusQueueDepth() throws {
         let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 3))
         var held = [Admission]()
