@@ -27,6 +27,8 @@ final class WorkerPool: @unchecked Sendable {
     private let signals = Atomic<Int>(0)
     /// How long an idle worker spins, watching `signals`, before it sleeps on the condition.
     private let idleSpinNanoseconds: UInt64
+    /// The nice value the worker threads set for themselves (0: the process's).
+    let workerNice: Int
 
     /// - Parameter idleSpin: how long a worker that runs out of work while another runs a job
     ///   keeps watching for more before it sleeps. A sleeping worker takes a futex wake-up and
@@ -34,14 +36,30 @@ final class WorkerPool: @unchecked Sendable {
     ///   (``ParallelContext/forEach(_:_:)``) waited that long for the second worker, at BERT's
     ///   1×12×128×64 (0.25 ms on two workers) a fifth of the time. The spin costs at most this
     ///   much CPU per idle spell of each worker, and only while some job runs.
-    init(workers: Int, queueDepth: Int, idleSpin: Duration = .microseconds(50)) {
+    ///
+    /// - Parameter workerNice: the nice value each worker sets for its own thread when it starts
+    ///   (`setpriority(PRIO_PROCESS, gettid(), n)`: on Linux a nice value is per thread). The
+    ///   workers run long CPU-bound jobs; the event loops and the async runtime's threads run short
+    ///   bursts (accept a connection, parse a probe, answer `/health`). At equal priority, the
+    ///   scheduler shares a core between a saturated worker and a woken event loop by time
+    ///   slices, so under load a probe's answer waited behind compute (p99 over 100 ms, issue 21);
+    ///   at nice 10 a worker weighs 110 against 1024 for a nice-0 thread, so a thread that wakes
+    ///   to do I/O takes the core at once and for as long as it needs, while an idle machine
+    ///   still gives the workers every cycle (nice only matters when threads compete). Raising
+    ///   a nice value needs no privilege; lowering one below the process's (a negative value
+    ///   here) does, and is then left as it is. 0 keeps the process's.
+    init(workers: Int, queueDepth: Int, idleSpin: Duration = .microseconds(50), workerNice: Int = 0) {
         workerCount = max(1, workers)
         capacity = workerCount + max(0, queueDepth)
         let (seconds, attoseconds) = max(.zero, idleSpin).components
         idleSpinNanoseconds = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        self.workerNice = workerNice
         for index in 0..<workerCount {
             // Each thread keeps the pool alive until `stopWorkers()` lets it leave its loop.
-            let thread = Thread { self.workerLoop() }
+            let thread = Thread { [workerNice] in
+                if workerNice != 0 { _ = ak_set_thread_nice(Int32(workerNice)) }
+                self.workerLoop()
+            }
             thread.name = "attention-worker-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
