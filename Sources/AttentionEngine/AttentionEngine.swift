@@ -20,12 +20,31 @@ public final class AttentionEngine: Sendable {
         /// The default, 2^16, is a few microseconds of arithmetic, less than the two thread
         /// wake-ups of a hop to a worker and back; 0 sends every problem to a worker.
         public var inlineMultiplyAdds: Double
+        /// How long a worker that runs out of work while another worker runs a job watches for
+        /// that job's fan-out before it sleeps (see ``WorkerPool/init(workers:queueDepth:idleSpin:)``);
+        /// `.zero` never spins.
+        public var idleSpin: Duration
+        /// The nice value each worker thread gives itself when it starts (Linux; 0 leaves the
+        /// process's): how far compute yields the cores to the threads that do I/O, see
+        /// ``WorkerPool/init(workers:queueDepth:idleSpin:workerNice:)``. Default 10, or the
+        /// environment's `ATTENTION_WORKER_NICE` (so that the server takes it with no flag of its own).
+        public var workerNice: Int
+
+        /// `ATTENTION_WORKER_NICE` when it is an integer in −20…19, else 10.
+        public static var defaultWorkerNice: Int {
+            guard let text = ProcessInfo.processInfo.environment["ATTENTION_WORKER_NICE"], let nice = Int(text),
+                  (-20...19).contains(nice) else { return 10 }
+            return nice
+        }
 
         public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueDepth: Int = 64,
-                    inlineMultiplyAdds: Double = 65536) {
+                    inlineMultiplyAdds: Double = 65536, idleSpin: Duration = .microseconds(50),
+                    workerNice: Int = Configuration.defaultWorkerNice) {
             self.workers = workers
             self.queueDepth = queueDepth
             self.inlineMultiplyAdds = inlineMultiplyAdds
+            self.idleSpin = idleSpin
+            self.workerNice = workerNice
         }
     }
 
@@ -35,7 +54,8 @@ public final class AttentionEngine: Sendable {
     public init(configuration: Configuration = Configuration()) {
         // BLAS runs single-threaded inside each worker: the pool is the parallelism.
         openblas_set_num_threads(1)
-        pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth)
+        pool = WorkerPool(workers: configuration.workers, queueDepth: configuration.queueDepth,
+                          idleSpin: configuration.idleSpin, workerNice: configuration.workerNice)
         inlineMultiplyAdds = configuration.inlineMultiplyAdds
     }
 

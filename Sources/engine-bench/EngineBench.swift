@@ -8,7 +8,8 @@ import Foundation
 ///
 /// One configuration per call, each printing JSON (what compare.py runs, one child each):
 ///   --row L,causal|full,weights|none        one row of B=1, H=8, d=64
-///   --pair L,weights|none                   non-causal and causal of that shape, timed in alternation
+///   --pair L,weights|none|both              non-causal and causal of that shape, timed in alternation
+///                                           (both: with and without weights, four rows)
 ///   --shape B,H,L,S,d[,causal][,weights]    any shape, e.g. BERT's 32,12,128,128,64: one row
 ///   --masked-row L,window,globals           a sliding window (and global tokens), no weights
 @main
@@ -37,7 +38,11 @@ struct EngineBench {
         let json = arguments.contains("--json")
         let quick = arguments.contains("--quick")
         let workers = Int(ProcessInfo.processInfo.environment["BENCH_WORKERS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
-        let engine = AttentionEngine(configuration: .init(workers: workers, queueDepth: 4))
+        // Workers at the process's priority unless ATTENTION_WORKER_NICE says otherwise: the server
+        // lowers theirs (10) to keep its event loops responsive, but here they compete with the
+        // peers' threads and other processes, all at nice 0, for the same cores.
+        let nice = ProcessInfo.processInfo.environment["ATTENTION_WORKER_NICE"] == nil ? 0 : AttentionEngine.Configuration.defaultWorkerNice
+        let engine = AttentionEngine(configuration: .init(workers: workers, queueDepth: 4, workerNice: nice))
         let lengths = ProcessInfo.processInfo.environment["BENCH_LENGTHS"].map { $0.split(separator: ",").compactMap { Int($0) } }
             ?? (quick ? [128, 1024] : [128, 512, 1024, 4096])
 
@@ -51,7 +56,12 @@ struct EngineBench {
         }
         if let index = arguments.firstIndex(of: "--pair"), index + 1 < arguments.count {
             let fields = arguments[index + 1].split(separator: ",").map(String.init)
-            let rows = try await measure(engine, length: Int(fields[0])!, causal: [false, true], weights: fields[1] == "weights")
+            let length = Int(fields[0])!
+            // `both`: the four problems (with and without weights) alternated in one process, so
+            // that the cost of the weights is a ratio from one spell of the machine too.
+            let rows = fields[1] == "both"
+                ? try await measure(engine, length: length, causal: [false, true, false, true], weights: [false, false, true, true])
+                : try await measure(engine, length: length, causal: [false, true], weights: fields[1] == "weights")
             print(String(decoding: try JSONEncoder().encode(rows), as: UTF8.self))
             return
         }
@@ -169,6 +179,13 @@ struct EngineBench {
     /// Q is `[B, H, L, d]`, K and V `[B, H, S, d]` (S = L unless given).
     static func measure(_ engine: AttentionEngine, B: Int = 1, H: Int = 8, length: Int, keyLength: Int? = nil, d: Int = 64,
                         causal: [Bool], weights: Bool) async throws -> [Row] {
+        try await measure(engine, B: B, H: H, length: length, keyLength: keyLength, d: d, causal: causal,
+                          weights: [Bool](repeating: weights, count: causal.count))
+    }
+
+    /// One row per (causal, weights) pair, all on the same inputs, timed in alternation.
+    static func measure(_ engine: AttentionEngine, B: Int = 1, H: Int = 8, length: Int, keyLength: Int? = nil, d: Int = 64,
+                        causal: [Bool], weights: [Bool]) async throws -> [Row] {
         let S = keyLength ?? length
         let baseline = memory("VmRSS")
         var seed: UInt32 = 1
@@ -183,8 +200,8 @@ struct EngineBench {
         let work = Double(B * H * length * S * d)
         // About 2·10¹⁰ multiply-adds' worth of runs (fewer with weights, which also write B·H·L·S
         // floats), at least 3; small problems (well under a millisecond) get up to 101 runs.
-        let repeats = max(3, min(S * length <= 128 * 128 ? 101 : 25, Int(2e10 / (work * (weights ? 4 : 1)))))
-        let runs: [() async throws -> Void] = causal.map { causal in
+        let repeats = max(3, min(S * length <= 128 * 128 ? 101 : 25, Int(2e10 / (work * (weights.contains(true) ? 4 : 1)))))
+        let runs: [() async throws -> Void] = zip(causal, weights).map { causal, weights in
             let options = DotProductAttentionOptions(masking: Masking(causal: causal ? .topLeft : nil), returnWeights: weights)
             return { _ = try await engine.scaledDotProduct(query: q, key: k, value: v, options: options) }
         }
@@ -192,7 +209,8 @@ struct EngineBench {
         // The peak of the process: with several rows, that of the largest (they differ by the
         // little scratch a causal block needs more or less).
         let peak = (memory("VmHWM") - baseline) / 1024
-        return zip(causal, seconds).map { causal, seconds in
+        return zip(zip(causal, weights), seconds).map { problem, seconds in
+            let (causal, weights) = problem
             // Two GEMMs of 2·L·S·d FLOPs each per head; causal does half the useful work.
             let flops = 4 * work * (causal ? 0.5 : 1)
             return Row(B: B, H: H, L: length, S: S, d: d, causal: causal, weights: weights,

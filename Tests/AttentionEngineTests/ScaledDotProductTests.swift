@@ -53,6 +53,15 @@ import Testing
         }
     }
 
+    /// BERT's shape on a smaller batch: many heads of 128 tokens and d = 64, where each head is
+    /// one block, its keys one tile, and the products run in row strips (on AVX-512 cores).
+    @Test(arguments: [Masking(), Masking(causal: .topLeft), Masking(keyLengths: [128, 77])])
+    func bertShapedHeads(masking: Masking) async throws {
+        var random = SeededRandom(seed: 11)
+        let q = random.tensor([2, 3, 128, 64]), k = random.tensor([2, 3, 128, 64]), v = random.tensor([2, 3, 128, 64])
+        try await check(q, k, v, .init(masking: masking))
+    }
+
     @Test func keyLengthsMaskAndBiasBroadcast() async throws {
         var random = SplitMix64(seed: 4)
         let q = random.tensor([2, 3, 6, 4]), k = random.tensor([2, 3, 7, 4]), v = random.tensor([2, 3, 7, 2])

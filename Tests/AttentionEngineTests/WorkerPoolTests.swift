@@ -1,4 +1,5 @@
 import AttentionTestSupport
+import CAttentionKernels
 import Foundation
 import Synchronization
 import Testing
@@ -25,6 +26,53 @@ import Testing
 
     func waitFor(_ condition: () -> Bool) async throws {
         while !condition() { try await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    /// Both iterations of a job's fan-out must run at once (each waits for the other), so the
+    /// idle worker must join, whether it sleeps at once or spins first.
+    @Test(arguments: [Duration.zero, .microseconds(50), .milliseconds(20)])
+    func fanOutReachesTheIdleWorker(idleSpin: Duration) async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 1, idleSpin: idleSpin))
+        for _ in 0..<20 {
+            let admission = try engine.admit()
+            let met = try await engine.pool.run(admission) { context in
+                let arrived = Atomic<Int>(0), together = Atomic<Int>(0)
+                context.forEach(2) { _ in
+                    arrived.add(1, ordering: .sequentiallyConsistent)
+                    let deadline = Date().addingTimeInterval(5)
+                    while arrived.load(ordering: .sequentiallyConsistent) < 2, Date() < deadline { usleep(50) }
+                    if arrived.load(ordering: .sequentiallyConsistent) == 2 { together.add(1, ordering: .sequentiallyConsistent) }
+                }
+                return together.load(ordering: .sequentiallyConsistent)
+            }.value
+            #expect(met == 2)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...2)))  // sometimes asleep, sometimes spinning
+        }
+    }
+
+    /// Workers lower their own threads' priority (Linux); the caller's thread keeps its own.
+    @Test(arguments: [3, 10])
+    func workersRunAtTheirNiceValue(nice: Int) async throws {
+        #if os(Linux)
+        let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 1, workerNice: nice))
+        let callerNice = ak_thread_nice()
+        let seen = try await engine.pool.run(try engine.admit()) { context in
+            let values = Mutex<[Int32]>([])
+            context.forEach(8) { _ in
+                values.withLock { $0.append(ak_thread_nice()) }
+                usleep(2000)  // long enough for the second worker to take some
+            }
+            return values.withLock { $0 }
+        }.value
+        // At least the nice asked for (a process already nicer than that keeps its own value).
+        #expect(seen.count == 8 && seen.allSatisfy { Int($0) >= max(nice, Int(callerNice)) })
+        #expect(ak_thread_nice() == callerNice)
+        #endif
+    }
+
+    @Test func workerNiceComesFromTheEnvironmentOrDefaultsToTen() {
+        let value = ProcessInfo.processInfo.environment["ATTENTION_WORKER_NICE"].flatMap { Int($0) }
+        #expect(AttentionEngine.Configuration.defaultWorkerNice == (value.map { (-20...19).contains($0) ? $0 : 10 } ?? 10))
     }
 
     @Test func admissionIsBoundedByWorkersPlusQueueDepth() throws {

@@ -89,14 +89,15 @@ struct AttentionCore: Sendable {
     }
 
     func run(on context: ParallelContext) -> (output: [Float], weights: [Float]?) {
-        var weightValues = [Float](repeating: 0, count: weightsCount)
         // No query or no key: every row is empty, so zeros are the answer.
         guard queryLength > 0, keyLength > 0 else {
-            return ([Float](repeating: 0, count: outputCount), weights == .none ? nil : weightValues)
+            return ([Float](repeating: 0, count: outputCount), weights == .none ? nil : [Float](repeating: 0, count: weightsCount))
         }
-        // Left uninitialised: every task writes all of its rows (streamBlock zeroes them first,
-        // in parallel and into its cache, rather than one serial pass over the whole output here).
-        var output = [Float](unsafeUninitializedCapacity: outputCount) { _, count in count = outputCount }
+        // Left uninitialised (on huge pages where possible, see ResultBuffers): every task writes
+        // all of its rows of the output and of per-head weights, in parallel and into its cache,
+        // rather than one serial pass of zeros over each here. Averaged weights are sums: zeros.
+        var weightValues = weights == .average ? ResultBuffers.zeros(weightsCount) : ResultBuffers.uninitialized(weightsCount)
+        var output = ResultBuffers.uninitialized(outputCount)
         query.withUnsafeBufferPointer { q in
         key.withUnsafeBufferPointer { k in
         value.withUnsafeBufferPointer { v in
@@ -161,12 +162,22 @@ struct AttentionCore: Sendable {
         let plan = scoreTiles(b, queries, skippingGlobalRows: skippingGlobalRows)
         let edgeKeys = plan.edgeKeyCount
 
-        withScratch(3 * rows + rows * Self.keyBlock + keyDim * edgeKeys) { scratch in
+        // A full-height tile narrow enough for the small-matrix kernels takes Q·(Kᵀ) from its keys
+        // transposed (see `scoreStripRows`): room for the widest such tile.
+        let transposedTileKeys = plan.tiles.contains { $0.edgeColumn == nil && scoreStripRows(width: $0.keys.count) != nil }
+            ? Self.keyBlock : 0
+        withScratch(3 * rows + rows * Self.keyBlock + keyDim * (edgeKeys + transposedTileKeys)) { scratch in
             let rowMax = scratch, rowSum = scratch + rows, factors = scratch + 2 * rows
             let scores = scratch + 3 * rows, transposedEdges = scores + rows * Self.keyBlock
+            let transposedTile = transposedEdges + keyDim * edgeKeys
             rowMax.update(repeating: -.infinity, count: rows)
             rowSum.update(repeating: 0, count: rows)
-            for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
+            // When the first tile covers every row (no causal diagonal before it), its P·V writes
+            // the output with β = 0 and nothing needs zeroing first; otherwise each task zeroes its rows.
+            let firstTileCoversAll = plan.tiles.first?.rows == 0..<rows
+            if !firstTileCoversAll {
+                for row in 0..<rows { (o + row * ldo).update(repeating: 0, count: valueDim) }
+            }
             // The strip tiles take Q·(Kᵀ) with the edge keys transposed once per block ([keyDim, edgeKeys]):
             // OpenBLAS runs such small row-major products A·B with its unpacked "small matrix" kernels,
             // about twice as fast at these sizes as A·Bᵀ, whose operands it packs on every call at all
@@ -178,15 +189,15 @@ struct AttentionCore: Sendable {
                 edgeStart += edge.count
             }
 
-            for tile in plan.tiles {
+            for (index, tile) in plan.tiles.enumerated() {
                 let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
                 if let column = tile.edgeColumn {
                     sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
                           transposedEdges + column, ldb: edgeKeys, scores, ldc: width)
                 } else {
-                    sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * queryLayout.rowStride, lda: queryLayout.rowStride,
-                          k + tile.keys.lowerBound * keyLayout.rowStride, ldb: keyLayout.rowStride, transposeB: true,
-                          scores, ldc: width)
+                    multiplyKeys(rows: count, keys: width, scale: scale, q + first * queryLayout.rowStride,
+                                 k + tile.keys.lowerBound * keyLayout.rowStride, transposedScratch: transposedTile,
+                                 into: scores, ldc: width)
                 }
                 if let softcap { ak_softcap_rows(scores, Int32(count), Int32(width), width, softcap) }
                 if tile.masked {
@@ -197,10 +208,10 @@ struct AttentionCore: Sendable {
                 }
                 ak_online_softmax_rows(scores, Int32(count), Int32(width), width,
                                        rowMax + first, rowSum + first, factors + first)
-                ak_scale_rows(o + first * ldo, Int32(count), Int32(valueDim), ldo, factors + first)
-                sgemm(m: count, n: valueDim, k: width, scores, lda: width,
-                      v + tile.keys.lowerBound * valueLayout.rowStride, ldb: valueLayout.rowStride,
-                      beta: 1, o + first * ldo, ldc: ldo)
+                let fresh = index == 0 && firstTileCoversAll  // the output rows hold nothing yet
+                if !fresh { ak_scale_rows(o + first * ldo, Int32(count), Int32(valueDim), ldo, factors + first) }
+                multiplyValues(rows: count, keys: width, scores, lda: width, v + tile.keys.lowerBound * valueLayout.rowStride,
+                               beta: fresh ? 0 : 1, into: o + first * ldo)
             }
             if !visibility.globalKeys.isEmpty {
                 streamGlobalKeys(b, h, queries: queries, scale: scale, q: q, k: k, v: v, o: o,
@@ -247,6 +258,10 @@ struct AttentionCore: Sendable {
     /// then `O = weights · V`.
     private func materializeBlock(_ b: Int, _ h: Int, queries: Range<Int>,
                                   into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
+        if mode == .soft, case .scaledDot(let scale) = score, gaussianSigma == nil,
+           visibility.globalKeys.isEmpty, visibility.globalQueries.isEmpty {
+            return softBlock(b, h, queries: queries, scale: scale, into: weights, buffers)
+        }
         let rows = queries.count
         let (q, k, v, o) = pointers(b, h, queries, buffers)
         // Global keys can lie anywhere: then the whole row is scored.
@@ -300,6 +315,75 @@ struct AttentionCore: Sendable {
               o, ldc: outputLayout.rowStride)
     }
 
+    /// Softmax weights of a block of queries into `weights` ([rows, S]), then `O = weights · V`,
+    /// computing only what some row sees, as the streaming path does: the scores of the block's
+    /// tiles (`scoreTiles`: its shared keys full-height, the keys on its edges, such as a causal
+    /// diagonal, by strips of 32 rows), the softmax of each row over its visible keys alone, zeros
+    /// written to the rest of the row (never computed, so a causal mask halves the exponentials),
+    /// and P·V over the shared keys for all rows, then each strip's edge keys for that strip.
+    private func softBlock(_ b: Int, _ h: Int, queries: Range<Int>, scale: Float,
+                           into weights: UnsafeMutablePointer<Float>, _ buffers: Buffers) {
+        let rows = queries.count
+        let (q, k, v, o) = pointers(b, h, queries, buffers)
+        let ldq = queryLayout.rowStride, ldk = keyLayout.rowStride, ldv = valueLayout.rowStride, ldo = outputLayout.rowStride
+        let plan = scoreTiles(b, queries, skippingGlobalRows: false)
+        let edgeKeys = plan.edgeKeyCount
+        let transposedTileKeys = plan.tiles.contains { $0.edgeColumn == nil && scoreStripRows(width: $0.keys.count) != nil }
+            ? Self.keyBlock : 0
+        withScratch(keyDim * (edgeKeys + transposedTileKeys)) { scratch in
+            let transposedEdges = scratch, transposedTile = scratch + keyDim * edgeKeys
+            var edgeStart = 0
+            for edge in plan.edges {
+                transpose(rows: edge.count, columns: keyDim, k + edge.lowerBound * ldk, lda: ldk,
+                          into: transposedEdges + edgeStart, ldb: edgeKeys)
+                edgeStart += edge.count
+            }
+            for tile in plan.tiles {
+                let first = tile.rows.lowerBound, count = tile.rows.count, width = tile.keys.count
+                let out = weights + first * keyLength + tile.keys.lowerBound
+                if let column = tile.edgeColumn {
+                    sgemm(m: count, n: width, k: keyDim, alpha: scale, q + first * ldq, lda: ldq,
+                          transposedEdges + column, ldb: edgeKeys, out, ldc: keyLength)
+                } else {
+                    multiplyKeys(rows: count, keys: width, scale: scale, q + first * ldq, k + tile.keys.lowerBound * ldk,
+                                 transposedScratch: transposedTile, into: out, ldc: keyLength)
+                }
+            }
+        }
+        // Each row over its interval: soft-capping, mask and bias, softmax; zeros outside it.
+        for row in 0..<rows {
+            let query = queries.lowerBound + row, line = weights + row * keyLength
+            let range = visibility.keyRange(batch: b, query: query)
+            line.update(repeating: 0, count: range.lowerBound)
+            (line + range.upperBound).update(repeating: 0, count: keyLength - range.upperBound)
+            guard !range.isEmpty else { continue }
+            let visible = line + range.lowerBound
+            if let softcap { ak_softcap_rows(visible, 1, Int32(range.count), range.count, softcap) }
+            if visibility.hasElementwiseTerms { applyVisibility(visible, b, h, query: query, keys: range, buffers) }
+            ak_softmax_rows(visible, 1, Int32(range.count), range.count)
+        }
+        // P·V: the keys every row sees at once, then each strip's own edge keys (beyond them the
+        // strip's weights are zeros, so they are skipped, not multiplied).
+        let common = keyBounds(b, queries).common
+        if !common.isEmpty {
+            multiplyValues(rows: rows, keys: common.count, weights + common.lowerBound, lda: keyLength,
+                           v + common.lowerBound * ldv, beta: 0, into: o)
+        }
+        for stripStart in stride(from: 0, to: rows, by: Self.edgeStripRows) {
+            let count = min(Self.edgeStripRows, rows - stripStart)
+            let strip = queries.lowerBound + stripStart..<queries.lowerBound + stripStart + count
+            let seen = keyBounds(b, strip).union
+            let parts = common.isEmpty ? [seen]
+                : [seen.lowerBound..<max(seen.lowerBound, common.lowerBound), min(seen.upperBound, common.upperBound)..<seen.upperBound]
+            var beta: Float = common.isEmpty ? 0 : 1
+            for keys in parts where !keys.isEmpty || beta == 0 {
+                sgemm(m: count, n: valueDim, k: keys.count, weights + stripStart * keyLength + keys.lowerBound, lda: keyLength,
+                      v + keys.lowerBound * ldv, ldb: ldv, beta: beta, o + stripStart * ldo, ldc: ldo)
+                beta = 1
+            }
+        }
+    }
+
     /// Every head of a block of queries, with the weights averaged over heads.
     private func averageBlock(_ b: Int, queries: Range<Int>, _ buffers: Buffers) {
         let count = queries.count * keyLength
@@ -309,6 +393,66 @@ struct AttentionCore: Sendable {
                 materializeBlock(b, h, queries: queries, into: scratch, buffers)
                 cblas_saxpy(blasint(count), 1 / Float(heads), scratch, 1, average, 1)
             }
+        }
+    }
+
+    // MARK: Products in row strips (OpenBLAS's small-matrix kernels)
+
+    /// Whether OpenBLAS runs small row-major products A·B with its unpacked "small matrix" kernels:
+    /// the AVX-512 cores (SkylakeX and its successors) of OpenBLAS 0.3.17 and later, when
+    /// M·N·K ≤ 10⁶. Elsewhere every product packs both operands, and cutting one into strips
+    /// only packs more often (the Haswell kernels ran 10–20 % slower in 32-row strips).
+    static let smallMatrixKernels: Bool = {
+        ["skylakex", "cooperlake", "sapphirerapids"].contains(AttentionEngine.blasCore.lowercased())
+    }()
+
+    /// The row strip for Q·(Kᵀ) over `width` keys from the keys transposed, or nil to call
+    /// Q·Kᵀ at once. From the transposed keys each strip is a plain product of at most 2¹⁹
+    /// multiply-adds, which OpenBLAS runs unpacked: for a 128×128 head of d = 64 that took
+    /// 9.7 µs (with the 0.5 µs transpose) against 12.1 µs packed. Only for narrow tiles: over
+    /// 256 keys the strips ran slower than the packed product (49.7 against 42.7 µs for 256 rows).
+    func scoreStripRows(width: Int) -> Int? {
+        guard Self.smallMatrixKernels, width * keyDim <= 128 * 64 else { return nil }
+        return [64, 32, 16].first { $0 * width * keyDim <= 1 << 19 }
+    }
+
+    /// The row strip for P·V over `keys` keys, or nil to call it at once: 32 rows when
+    /// 32·d_v·keys ≤ 2¹⁹ (the small-matrix kernels), which ran P·V of 256 rows × 256 keys
+    /// × 64 in 36.8 µs against 43.8 µs as one product, and of 128 × 128 × 64 in 8.9 against 11.5.
+    func valueStripRows(keys: Int) -> Int? {
+        guard Self.smallMatrixKernels else { return nil }
+        return [32, 16].first { $0 * valueDim * keys <= 1 << 19 }
+    }
+
+    /// `scores = scale · Q·Kᵀ` for `rows` query rows (stride of the query layout) and `keys`
+    /// consecutive keys: in row strips from the keys transposed into `transposedScratch`
+    /// ([keyDim, keys]) when `scoreStripRows` allows, else one packed product.
+    @inline(__always)
+    func multiplyKeys(rows: Int, keys: Int, scale: Float, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>,
+                      transposedScratch: UnsafeMutablePointer<Float>, into scores: UnsafeMutablePointer<Float>, ldc: Int) {
+        let ldq = queryLayout.rowStride
+        if let strip = scoreStripRows(width: keys), rows > strip / 2 {
+            transpose(rows: keys, columns: keyDim, k, lda: keyLayout.rowStride, into: transposedScratch, ldb: keys)
+            for start in stride(from: 0, to: rows, by: strip) {
+                sgemm(m: min(strip, rows - start), n: keys, k: keyDim, alpha: scale, q + start * ldq, lda: ldq,
+                      transposedScratch, ldb: keys, scores + start * ldc, ldc: ldc)
+            }
+        } else {
+            sgemm(m: rows, n: keys, k: keyDim, alpha: scale, q, lda: ldq, k, ldb: keyLayout.rowStride, transposeB: true,
+                  scores, ldc: ldc)
+        }
+    }
+
+    /// `o = P·V + β·o` for `rows` rows of weights `p` (leading dimension `lda`) over `keys`
+    /// consecutive value rows, in row strips when `valueStripRows` allows.
+    @inline(__always)
+    func multiplyValues(rows: Int, keys: Int, _ p: UnsafePointer<Float>, lda: Int, _ v: UnsafePointer<Float>,
+                        beta: Float, into o: UnsafeMutablePointer<Float>) {
+        let ldo = outputLayout.rowStride, ldv = valueLayout.rowStride
+        let strip = valueStripRows(keys: keys) ?? rows
+        for start in stride(from: 0, to: rows, by: strip) {
+            sgemm(m: min(strip, rows - start), n: valueDim, k: keys, p + start * lda, lda: lda, v, ldb: ldv,
+                  beta: beta, o + start * ldo, ldc: ldo)
         }
     }
 

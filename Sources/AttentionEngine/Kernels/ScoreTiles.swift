@@ -72,6 +72,8 @@ extension AttentionCore {
     /// query sees (their intersection, possibly empty).
     func keyBounds(_ b: Int, _ queries: Range<Int>, skippingGlobalRows: Bool = false)
         -> (union: Range<Int>, common: Range<Int>) {
+        // No interval constraint (and so no global rows, which need a window): every row sees every key.
+        guard visibility.hasIntervals || queries.isEmpty else { return (0..<keyLength, 0..<keyLength) }
         var low = Int.max, high = Int.min, commonLow = Int.min, commonHigh = Int.max
         for query in queries where !(skippingGlobalRows && visibility.globalQueries.contains(query)) {
             let range = visibility.keyRange(batch: b, query: query)

@@ -116,6 +116,9 @@ struct Visibility: Sendable {
     /// True when some key of a row is hidden by something other than its interval, or biased.
     var hasElementwiseTerms: Bool { mask != nil || bias != nil || alibiSlopes != nil }
 
+    /// True when rows may see less than every key by the interval constraints of ``keyRange(batch:query:)``.
+    var hasIntervals: Bool { causalOffset != nil || window != nil || keyLengths != nil || windowCenters != nil }
+
     /// The keys query `query` of batch `batch` may see by the interval constraints
     /// (a global query ignores the window).
     @inline(__always)

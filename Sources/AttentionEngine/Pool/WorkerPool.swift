@@ -1,4 +1,6 @@
+import CAttentionKernels
 import Foundation
+import Synchronization
 
 /// A fixed set of worker threads that run admitted jobs, at most `workers + queueDepth`
 /// at a time; each job may fan its work out over idle workers with ``ParallelContext/forEach(_:_:)``.
@@ -20,12 +22,44 @@ final class WorkerPool: @unchecked Sendable {
     private var accepting = true
     private var stopping = false
 
-    init(workers: Int, queueDepth: Int) {
+    /// Bumped (under the lock) whenever a job or a batch is added: what a spinning idle worker
+    /// watches, without the lock.
+    private let signals = Atomic<Int>(0)
+    /// How long an idle worker spins, watching `signals`, before it sleeps on the condition.
+    private let idleSpinNanoseconds: UInt64
+    /// The nice value the worker threads set for themselves (0: the process's).
+    let workerNice: Int
+
+    /// - Parameter idleSpin: how long a worker that runs out of work while another runs a job
+    ///   keeps watching for more before it sleeps. A sleeping worker takes a futex wake-up and
+    ///   a reschedule to start, 20–50 µs on the development machine: a job's fan-out
+    ///   (``ParallelContext/forEach(_:_:)``) waited that long for the second worker, at BERT's
+    ///   1×12×128×64 (0.25 ms on two workers) a fifth of the time. The spin costs at most this
+    ///   much CPU per idle spell of each worker, and only while some job runs.
+    ///
+    /// - Parameter workerNice: the nice value each worker sets for its own thread when it starts
+    ///   (`setpriority(PRIO_PROCESS, gettid(), n)`: on Linux a nice value is per thread). The
+    ///   workers run long CPU-bound jobs; the event loops and the async runtime's threads run short
+    ///   bursts (accept a connection, parse a probe, answer `/health`). At equal priority, the
+    ///   scheduler shares a core between a saturated worker and a woken event loop by time
+    ///   slices, so under load a probe's answer waited behind compute (p99 over 100 ms, issue 21);
+    ///   at nice 10 a worker weighs 110 against 1024 for a nice-0 thread, so a thread that wakes
+    ///   to do I/O takes the core at once and for as long as it needs, while an idle machine
+    ///   still gives the workers every cycle (nice only matters when threads compete). Raising
+    ///   a nice value needs no privilege; lowering one below the process's (a negative value
+    ///   here) does, and is then left as it is. 0 keeps the process's.
+    init(workers: Int, queueDepth: Int, idleSpin: Duration = .microseconds(50), workerNice: Int = 0) {
         workerCount = max(1, workers)
         capacity = workerCount + max(0, queueDepth)
+        let (seconds, attoseconds) = max(.zero, idleSpin).components
+        idleSpinNanoseconds = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        self.workerNice = workerNice
         for index in 0..<workerCount {
             // Each thread keeps the pool alive until `stopWorkers()` lets it leave its loop.
-            let thread = Thread { self.workerLoop() }
+            let thread = Thread { [workerNice] in
+                if workerNice != 0 { _ = ak_set_thread_nice(Int32(workerNice)) }
+                self.workerLoop()
+            }
             thread.name = "attention-worker-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
@@ -79,6 +113,7 @@ final class WorkerPool: @unchecked Sendable {
         condition.lock()
         accepting = false
         stopping = true
+        signals.add(1, ordering: .relaxed)
         condition.broadcast()
         condition.unlock()
     }
@@ -160,6 +195,7 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         waiting.append(job)
+        signals.add(1, ordering: .relaxed)
         condition.broadcast()
         condition.unlock()
     }
@@ -178,8 +214,10 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop() {
         condition.lock()
+        var spun = false  // spun since the last piece of work, without finding more
         while true {
             if let batch = batches.first(where: { $0.next < $0.count }) {
+                spun = false
                 let index = batch.claim()
                 condition.unlock()
                 batch.perform(index)
@@ -187,6 +225,7 @@ final class WorkerPool: @unchecked Sendable {
                 batch.finishOne()
                 if batch.remaining == 0 { condition.broadcast() }
             } else if !waiting.isEmpty {
+                spun = false
                 let job = waiting.removeFirst()
                 running += 1
                 condition.unlock()
@@ -196,11 +235,32 @@ final class WorkerPool: @unchecked Sendable {
                 running -= 1
             } else if stopping {
                 break
+            } else if !spun, running > 0, idleSpinNanoseconds > 0 {
+                // Only while a job runs (its fan-out may come at any moment): with none running,
+                // the next job comes from a caller's thread, which a spinning worker would keep
+                // from a core on a machine with as many workers as cores.
+                spun = true
+                let seen = signals.load(ordering: .relaxed)
+                condition.unlock()
+                spin(whileSignalsAre: seen)
+                condition.lock()
             } else {
+                spun = false
                 condition.wait()
             }
         }
         condition.unlock()
+    }
+
+    /// Returns when `signals` moves from `seen` or after `idleSpinNanoseconds`.
+    private func spin(whileSignalsAre seen: Int) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + idleSpinNanoseconds
+        var round = 0
+        while signals.load(ordering: .relaxed) == seen {
+            ak_cpu_relax()
+            round += 1
+            if round & 31 == 0, DispatchTime.now().uptimeNanoseconds >= deadline { return }
+        }
     }
 
     /// Runs `body(0..<count)` on the calling worker and any idle ones; returns when all are done.
@@ -213,6 +273,7 @@ final class WorkerPool: @unchecked Sendable {
             let batch = Batch(count: count, job: job, body: body)
             condition.lock()
             batches.append(batch)
+            signals.add(1, ordering: .relaxed)
             condition.broadcast()
             while batch.next < count {
                 let index = batch.claim()

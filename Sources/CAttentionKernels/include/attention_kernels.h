@@ -56,4 +56,14 @@ int ak_instruction_level(void);
 /// uses the CPU's best instruction set (see blas_core.c); NULL when OpenBLAS's choice stands.
 const char *ak_blas_core_replaced(void);
 
+/// A spin-wait hint to the CPU (PAUSE on x86-64): for the worker pool's short spins.
+void ak_cpu_relax(void);
+
+/// Sets the calling thread's nice value (Linux: `setpriority(PRIO_PROCESS, gettid(), nice)`).
+/// Returns 0, or the errno of the failure (EACCES when lowering it needs a privilege).
+int ak_set_thread_nice(int nice);
+
+/// The calling thread's nice value (0 where threads have none of their own).
+int ak_thread_nice(void);
+
 #endif
