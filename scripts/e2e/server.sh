@@ -19,7 +19,9 @@ start_server() {
     log=$(mktemp -t attention-e2e.XXXXXX.log)
     port=$(free_port)
     echo "== start on 127.0.0.1:$port (log: $log)"
-    "$binary" --host 127.0.0.1 --port "$port" --log-format json "$@" >"$log" 2>&1 &
+    # The gRPC port too is a free one unless the caller names it (8081 may be taken).
+    ATTENTION_GRPC_PORT=${ATTENTION_GRPC_PORT:-$(free_port)} \
+        "$binary" --host 127.0.0.1 --port "$port" --log-format json "$@" >"$log" 2>&1 &
     server=$!
     trap 'kill -9 $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do
