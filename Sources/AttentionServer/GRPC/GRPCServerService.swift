@@ -32,6 +32,11 @@ struct GRPCServerService: Service {
                     ? .max : 2 * configuration.maxBodyBytes
                 config.compression.enabledAlgorithms = [.gzip, .deflate]
                 config.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
+                // The transport's defaults (a 64 KiB window, 16 KiB frames) make a 6 MB request
+                // wait for a window update every 64 KiB. Memory is bounded by the payload limit
+                // above either way: a unary message is buffered whole before it is handled.
+                config.http2.targetWindowSize = 8 << 20
+                config.http2.maxFrameSize = 1 << 20
             })
         let engine = pipeline.engine
         let services: [any RegistrableRPCService] = [
