@@ -9,13 +9,13 @@ Usage, from the repository root (scripts/e2e/grpc.sh starts the server):
 import argparse
 import asyncio
 import sys
-import traceback
 
 import grpc
 import numpy as np
 from kserve import InferenceGRPCClient, InferInput, InferRequest
 from kserve.protocol.infer_type import RequestedOutput
 
+from scripts.e2e import runner
 from scripts.e2e.v2_problems import FAMILY_PROBLEMS, MODELS, PROBLEMS, close, sdpa_problem
 
 TESTS = []
@@ -87,19 +87,8 @@ async def outputs_subset_and_errors(client, args):
 
 
 async def run(args):
-    failures = 0
-    selected = [t for t in TESTS if args.k in t.__name__]
     async with InferenceGRPCClient(url=args.url, retries=2) as client:
-        for function in selected:
-            try:
-                await function(client, args)
-                print(f"PASS kserve_{function.__name__}")
-            except Exception:
-                failures += 1
-                print(f"FAIL kserve_{function.__name__}")
-                traceback.print_exc()
-    print(f"\n{len(selected) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+        return await runner.run_async(TESTS, client, args, only=args.k, prefix="kserve_")
 
 
 def main():

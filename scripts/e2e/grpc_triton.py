@@ -10,7 +10,6 @@ import argparse
 import sys
 import threading
 import time
-import traceback
 import urllib.request
 import json
 
@@ -20,6 +19,7 @@ import tritonclient.grpc as triton
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
+from scripts.e2e import runner
 from scripts.e2e.v2_problems import (FAMILY_OUTPUTS, FAMILY_PROBLEMS, MODELS, PROBLEMS, close, rand, sdpa_problem)
 
 TESTS = []
@@ -233,18 +233,7 @@ def main():
     parser.add_argument("-k", default="", help="run only tests whose name contains this")
     args = parser.parse_args()
     client = triton.InferenceServerClient(args.url)
-    failures = 0
-    selected = [t for t in TESTS if args.k in t.__name__]
-    for function in selected:
-        try:
-            function(client, args)
-            print(f"PASS {function.__name__}")
-        except Exception:
-            failures += 1
-            print(f"FAIL {function.__name__}")
-            traceback.print_exc()
-    print(f"\n{len(selected) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return runner.run(TESTS, client, args, only=args.k)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import http.client
 import json
 import socket
 import sys
-import traceback
 import zlib
 
 import numpy as np
@@ -23,6 +22,7 @@ from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
 from kserve.protocol.infer_type import RequestedOutput
 
 from scripts import attention_reference as ref
+from scripts.e2e import runner
 from scripts.e2e.v2_problems import (FAMILY_OUTPUTS, FAMILY_PROBLEMS, MODELS, PROBLEMS, additive_problem, close,
                                      decoder_problem, encoder_problem, local_problem, mha_problem, rand, rng,
                                      sdpa_positions_problem, sdpa_problem)
@@ -446,18 +446,7 @@ def main():
     parser.add_argument("-k", default="", help="run only tests whose name contains this")
     args = parser.parse_args()
     client = triton.InferenceServerClient(url=args.url, network_timeout=60)
-    failures = 0
-    selected = [t for t in TESTS if args.k in t.__name__]
-    for function in selected:
-        try:
-            function(client, args)
-            print(f"PASS {function.__name__}")
-        except Exception:
-            failures += 1
-            print(f"FAIL {function.__name__}")
-            traceback.print_exc()
-    print(f"\n{len(selected) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return runner.run(TESTS, client, args, only=args.k)
 
 
 if __name__ == "__main__":
