@@ -114,13 +114,20 @@ function pretty(value) {
   return JSON.stringify(value, null, 2).replace(/\[\s+([^\[\]{}]*?)\s+\]/g, (_, inner) => "[" + inner.replace(/\s*\n\s*/g, " ") + "]");
 }
 
+// The API key field, when filled, as a Bearer token: the page and its assets need none, the API may.
+function withKey(headers) {
+  const key = $("api-key").value.trim();
+  return key ? { ...headers, Authorization: `Bearer ${key}` } : headers;
+}
+
 function curlCommand(path, body) {
   const quoted = JSON.stringify(body).replaceAll("'", "'\\''");
-  return `curl -s ${location.origin}${path} -H 'Content-Type: application/json' -H 'Accept: image/svg+xml' \\\n  -d '${quoted}' -o heatmap.svg`;
+  const key = $("api-key").value.trim() ? ` -H "Authorization: Bearer $ATTENTION_API_KEY"` : "";  // never the key itself
+  return `curl -s ${location.origin}${path} -H 'Content-Type: application/json' -H 'Accept: image/svg+xml'${key} \\\n  -d '${quoted}' -o heatmap.svg`;
 }
 
 async function call(path, body, accept) {
-  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", Accept: accept }, body: JSON.stringify(body) });
+  const response = await fetch(path, { method: "POST", headers: withKey({ "Content-Type": "application/json", Accept: accept }), body: JSON.stringify(body) });
   return { ok: response.ok, status: response.status, statusText: response.statusText, text: await response.text() };
 }
 
@@ -217,7 +224,7 @@ async function copyCurl() {
 // Disables the mechanisms whose endpoint this server does not list in its JSON index.
 async function markMissingEndpoints() {
   try {
-    const index = await (await fetch("/", { headers: { Accept: "application/json" } })).json();
+    const index = await (await fetch("/", { headers: withKey({ Accept: "application/json" }) })).json();
     const served = new Set(index.endpoints.map((endpoint) => endpoint.path));
     for (const option of $("mechanism").options) {
       if (served.has(endpoints[option.value])) continue;

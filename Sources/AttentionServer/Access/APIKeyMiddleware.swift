@@ -5,8 +5,10 @@ import Hummingbird
 /// `--api-keys-file` keys; otherwise 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3).
 ///
 /// The probes stay open (``openPaths``): a kubelet or a Prometheus scraper carries no key,
-/// and a pod must not be restarted for lacking one. Every other path, including unknown
-/// ones, needs a key, so that a caller without one learns nothing of the routes.
+/// and a pod must not be restarted for lacking one. So does the playground (the page, asked
+/// for as HTML, and its script and style): it holds no data, and asks its user for a key to
+/// send with its API calls. Every other path, including unknown ones and the JSON index at
+/// `/`, needs a key, so that a caller without one learns nothing of the routes.
 ///
 /// Written here rather than taken from hummingbird-auth: that package brings header
 /// parsing and an identity in the request context, but no constant-time key comparison
@@ -20,7 +22,7 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if Self.openPaths.contains(path) { return try await next(request, context) }
+        if Self.openPaths.contains(path) || Self.isPlayground(request) { return try await next(request, context) }
         guard let token = Self.bearerToken(request.headers[.authorization]) else {
             return Self.refusal(path: path, detail: "This endpoint needs an API key: send `Authorization: Bearer <key>`.",
                                 challenge: #"Bearer realm="attention-service""#)
@@ -30,6 +32,16 @@ struct APIKeyMiddleware: RouterMiddleware {
                                 challenge: #"Bearer realm="attention-service", error="invalid_token""#)
         }
         return try await next(request, context)
+    }
+
+    /// The playground page (`GET /` preferring HTML, as ``IndexController`` decides) and its assets.
+    static func isPlayground(_ request: Request) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        switch request.uri.path {
+        case "/playground.css", "/playground.js": return true
+        case "/": return IndexController.prefersPage(request.headers[.accept])
+        default: return false
+        }
     }
 
     /// The token of `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1).

@@ -29,8 +29,7 @@ struct IndexController {
     func addRoutes(to router: Router<AttentionRequestContext>) {
         let index = Self.indexBody()
         router.get("/") { request, _ in
-            let html = ContentNegotiation.choose(["application/json", "text/html"], accept: request.headers[.accept]) == "text/html"
-            guard html else {
+            guard Self.prefersPage(request.headers[.accept]) else {
                 return Response(status: .ok, headers: [.contentType: "application/json", .vary: "Accept"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: index)))
             }
@@ -43,6 +42,11 @@ struct IndexController {
             Response(status: .ok, headers: [.contentType: "application/yaml"],
                      body: .init(byteBuffer: EmbeddedFiles.openAPI))
         }
+    }
+
+    /// Whether `GET /` answers with the playground page (HTML preferred) or the JSON index.
+    static func prefersPage(_ accept: String?) -> Bool {
+        ContentNegotiation.choose(["application/json", "text/html"], accept: accept) == "text/html"
     }
 
     private static func asset(_ bytes: ByteBuffer, type: String, extra: HTTPFields = [:]) -> Response {

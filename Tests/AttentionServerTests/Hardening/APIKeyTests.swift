@@ -106,6 +106,25 @@ import Testing
         }
     }
 
+    @Test func thePlaygroundPageAndItsAssetsNeedNoKeyButTheIndexAndContractDo() async throws {
+        try await Self.application().test(.router) { client in
+            let page = try await client.execute(uri: "/", method: .get, headers: [.accept: "text/html,application/xhtml+xml,*/*;q=0.8"])
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains(#"id="api-key""#), "the page asks for a key")
+            for path in ["/playground.js", "/playground.css"] {
+                #expect(try await client.execute(uri: path, method: .get).status == .ok, "\(path)")
+            }
+            for (path, accept) in [("/", "application/json"), ("/", "*/*"), ("/openapi.yaml", "text/html")] {
+                let response = try await client.execute(uri: path, method: .get, headers: [.accept: accept])
+                #expect(response.status == .unauthorized, "\(path) \(accept)")
+            }
+            #expect(try await client.execute(uri: "/playground.js", method: .post).status == .unauthorized)
+            let index = try await client.execute(uri: "/", method: .get, headers: [.accept: "application/json", .authorization: "Bearer \(Self.key)"])
+            #expect(index.status == .ok && index.json["endpoints"] != nil)
+        }
+    }
+
     @Test func keysNeverReachTheLog() async throws {
         let lines = LogRecorder()
         var logger = Logger(label: "test") { _ in lines }
