@@ -71,6 +71,7 @@ public func buildApplication(
                             readiness: readiness, connections: connections, tls: configuration.tls)
     }
     var services: [any Service] = [
+        IdleMemoryTrimmer(engine: engine),
         ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },
         ShutdownService(name: "engine") { await engine.shutdown() },
     ]

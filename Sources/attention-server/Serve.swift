@@ -55,13 +55,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serverConfiguration()
-        // Request bodies and tensors are megabytes, allocated and freed on many threads: glibc
-        // would keep them in per-thread arenas after a burst (measured +58 MiB for good by
-        // scripts/e2e/load.sh). A fixed mmap threshold gives every block over 128 KiB its own
-        // mapping, returned to the system when freed.
-        #if canImport(Glibc)
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, malloc.h */, 128 << 10)
-        #endif
+        // Request bodies and tensors are megabytes: kept for reuse while requests come in, given
+        // back once the server is idle (IdleMemoryTrimmer).
+        ProcessMemory.keepFreedBlocks()
         let level = try logLevel ?? Environment.value("ATTENTION_LOG_LEVEL") ?? .info
         let format = try logFormat ?? Environment.value("ATTENTION_LOG_FORMAT") ?? .text
         LoggingSystem.bootstrap { label in
@@ -156,9 +152,3 @@ struct Serve: AsyncParsableCommand {
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `mallopt`, which Swift's Glibc module does not export (malloc.h is not in it).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -7,8 +7,9 @@ import Foundation
 /// tasks to write, and backed by transparent huge pages where the kernel allows it.
 ///
 /// Why: each result is a fresh allocation (it leaves the engine inside a ``Tensor``), so every
-/// page of it is faulted in on first write, and glibc serves it by mmap (always in the server,
-/// which pins the mmap threshold at 128 KiB). On the development machine (a VM) a 4 KiB fault
+/// page of it is faulted in on first write when glibc serves it by mmap (its default for large
+/// blocks; the server instead keeps freed blocks for reuse, see `ProcessMemory` in
+/// AttentionServer, and a reused block is already faulted in). On the development machine (a VM) a 4 KiB fault
 /// costs about 1.7 µs: writing fresh 32 MiB takes 16.3 ms with 4 KiB pages and 1.4 ms with
 /// 2 MiB pages (BENCHMARKS.md, "The weights path"). That was a third of the time of attention
 /// with weights at L=1024 (32 MiB of weights) and of BERT-shaped batches (12 MiB of output).

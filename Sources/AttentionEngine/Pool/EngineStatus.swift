@@ -15,6 +15,8 @@ public struct EngineStatus: Sendable, Equatable {
     public let capacity: Int
     /// Jobs admitted and not finished (running, waiting, or reserved).
     public let admitted: Int
+    /// Jobs admitted since the engine started (wraps around): whether any work came between two looks.
+    public let admissions: Int
     /// Jobs waiting for a worker.
     public let queued: Int
     /// Jobs on a worker now.

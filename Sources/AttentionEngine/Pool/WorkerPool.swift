@@ -18,6 +18,7 @@ final class WorkerPool: @unchecked Sendable {
     private var waiting: [Job] = []
     private var batches: [Batch] = []
     private var admitted = 0
+    private var admissions = 0
     private var running = 0
     private var accepting = true
     private var stopping = false
@@ -75,6 +76,7 @@ final class WorkerPool: @unchecked Sendable {
         guard accepting else { throw .shuttingDown }
         guard admitted < capacity else { throw .overloaded(capacity: capacity) }
         admitted += 1
+        admissions &+= 1
         return Admission(pool: self)
     }
 
@@ -90,7 +92,7 @@ final class WorkerPool: @unchecked Sendable {
     var status: EngineStatus {
         condition.lock()
         defer { condition.unlock() }
-        return EngineStatus(workers: workerCount, capacity: capacity, admitted: admitted,
+        return EngineStatus(workers: workerCount, capacity: capacity, admitted: admitted, admissions: admissions,
                             queued: waiting.count, running: running, accepting: accepting)
     }
 

@@ -1,0 +1,47 @@
+"""Server CPU per call on the large v2 problem (B=1, H=8, L=S=1024, d=64, no weights): gRPC
+(a plain grpcio stub, causal and not) and REST binary (bench.v2's raw client), for one or more
+running release servers, in alternation, 3 rounds of SECONDS each. CPU is read from
+/proc/PID/stat around the calls, so it counts the server's work only, whatever the client costs.
+Usage, from the repository root (the venv needs grpcio-tools):
+  .venv-e2e/bin/python -m scripts.bench.server_cpu SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
+"""
+import statistics
+import sys
+import time
+
+from scripts.bench.grpc import grpc_call, stubs
+from scripts.bench.v2 import problem, raw_call
+
+
+def cpu_milliseconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / 100  # utime + stime, in clock ticks of 10 ms
+
+
+def main():
+    seconds = float(sys.argv[1])
+    servers = [(name, int(pid), http, grpc) for name, pid, http, grpc in (a.split(",") for a in sys.argv[2:])]
+    messages, services = stubs()
+    arrays = problem()
+    rows = {}
+    for _ in range(3):
+        for name, pid, http, grpc in servers:
+            for call_name, call in (("gRPC causal", grpc_call(f"127.0.0.1:{grpc}", arrays, True, messages, services)),
+                                    ("gRPC none", grpc_call(f"127.0.0.1:{grpc}", arrays, False, messages, services)),
+                                    ("REST binary none", raw_call(f"127.0.0.1:{http}", arrays))):
+                call()  # warm: the connection and the server's buffers
+                cpu, start, calls = cpu_milliseconds(pid), time.time(), 0
+                while time.time() - start < seconds:
+                    call()
+                    calls += 1
+                wall = (time.time() - start) * 1000 / calls
+                rows.setdefault((name, call_name), []).append(((cpu_milliseconds(pid) - cpu) / calls, wall))
+    print("| server | call | server CPU ms/call (median of 3) | wall ms/call (median of 3) |")
+    print("|---|---|--:|--:|")
+    for (name, call_name), values in rows.items():
+        print(f"| {name} | {call_name} | {statistics.median(v[0] for v in values):.1f} | "
+              f"{statistics.median(v[1] for v in values):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
