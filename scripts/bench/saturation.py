@@ -2,7 +2,8 @@
 their default nice 10, alternated, in one run (issue 21, "I/O stays responsive").
 
     python3 -m scripts.bench.saturation [--seconds 20] [--rounds 2] [--connections 48]
-                                        [--nices 0,10] [--binary PATH]      # from the repository root
+                                        [--nices 0,10] [--binary PATH | --binaries NAME=PATH,NAME=PATH]
+                                        # from the repository root
 
 For each round and each nice value N: starts the release server (`--workers 2 --queue-depth 4`,
 with ATTENTION_WORKER_NICE=N in its environment, which the engine's workers read), then
@@ -15,9 +16,10 @@ where request bodies are decoded) to nice C from outside, as an experiment; then
     (as a kubelet does), GETs /health or /ready by turns with `Connection: close`, and times
     it from the connect to the last byte; it runs at the default nice (0) and also records
     how late its own 20 ms sleeps end (what the machine alone does to a sleeping process);
-then stops the server with SIGTERM. Prints one Markdown table, a line per (round, nice).
+then stops the server with SIGTERM. Prints one Markdown table, a line per (round, server, nice).
 Builds the server first (`swift build -c release --product attention-server`) unless
---binary is given.
+--binary or --binaries is given; --binaries compares servers (before and after a change), each
+phase of a round once per server, the order reversed every other round.
 """
 
 import argparse
@@ -194,34 +196,39 @@ def main():
     ap.add_argument("--nices", default="0,10",
                     help="worker nice values to compare (0,10); W:C also sets the codec threads' to C")
     ap.add_argument("--binary", help="attention-server binary (default: build the release one)")
+    ap.add_argument("--binaries", help="servers to compare, NAME=PATH,NAME=PATH (alternated like the nices)")
     ap.add_argument("--probe", nargs=2, metavar=("PORT", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
         return probe_main(int(args.probe[0]), float(args.probe[1]))
 
     binary = args.binary
-    if binary is None:
+    if args.binaries:
+        servers = [tuple(item.split("=", 1)) for item in args.binaries.split(",")]
+    elif binary is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "attention-server"], cwd=ROOT, check=True)
         path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                               stdout=subprocess.PIPE, text=True).stdout.strip()
-        binary = os.path.join(path, "attention-server")
+        servers = [("release", os.path.join(path, "attention-server"))]
+    else:
+        servers = [("server", binary)]
     body = body_bytes()
-    nices = args.nices.split(",")
+    phases = [(name, path, nice) for name, path in servers for nice in args.nices.split(",")]
     print(f"body {len(body) / 1e6:.2f} MB, {args.connections} connections, --workers 2 --queue-depth 4, "
           f"probe every {PROBE_PERIOD * 1e3:.0f} ms for {args.seconds:g} s per phase; load average "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()), file=sys.stderr)
     rows = []
     for round_ in range(1, args.rounds + 1):
-        for nice in (nices if round_ % 2 else list(reversed(nices))):
-            samples, counts, elapsed = asyncio.run(phase(binary, nice, args.seconds, args.connections, body))
-            rows.append((round_, nice, samples, counts, elapsed, os.getloadavg()[0]))
+        for name, path, nice in (phases if round_ % 2 else list(reversed(phases))):
+            samples, counts, elapsed = asyncio.run(phase(path, nice, args.seconds, args.connections, body))
+            rows.append((round_, f"{name} | {nice}", samples, counts, elapsed, os.getloadavg()[0]))
             h, r = samples["health"], samples["ready"]
-            print(f"round {round_} nice {nice}: /health p99 {ms(percentile(h, 99))} ms, /ready p99 "
+            print(f"round {round_} {name} nice {nice}: /health p99 {ms(percentile(h, 99))} ms, /ready p99 "
                   f"{ms(percentile(r, 99))} ms, answers {counts}", file=sys.stderr)
 
-    print("| round | worker nice | /health p50 | /health p99 | /health max | /ready p50 | /ready p99 | /ready max "
+    print("| round | server | worker nice | /health p50 | /health p99 | /health max | /ready p50 | /ready p99 | /ready max "
           "| probes | probe's wake-up lateness p99 | pool full | 200/s | 503 (with Retry-After) | load avg |")
-    print("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for round_, nice, samples, counts, elapsed, load_average in rows:
         h, r = samples["health"], samples["ready"]
         full = samples["pool_full"] / samples["ready_200"] if samples["ready_200"] else None
