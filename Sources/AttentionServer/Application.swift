@@ -36,6 +36,7 @@ public func buildApplication(
     let serializationThreads = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
     serializationThreads.start()
     let connections = ConnectionRegistry()
+    let serverName = "attention-server"
 
     var table = RouteTable()
     table.add(HealthController.paths + IndexController.paths, method: .get)
@@ -49,7 +50,8 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     if let keys = configuration.apiKeys { router.add(middleware: APIKeyMiddleware(keys: keys)) }
     router.add(middleware: ProblemMiddleware(routes: table))
-    HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
+    let health = HealthController(engine: engine, readiness: readiness, metrics: metrics)
+    health.addRoutes(to: router)
     IndexController().addRoutes(to: router)
     let pipeline = InferencePipeline(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
                                      serialization: SerializationThreads(threads: serializationThreads))
@@ -68,7 +70,8 @@ public func buildApplication(
     // without. The TLS context was checked when the configuration was loaded (``TLSFiles``).
     let server = HTTPServerBuilder { responder in
         try MainPortChannel(responder: responder, http1: http1, http2: HTTP2Connection.Limits(configuration),
-                            readiness: readiness, connections: connections, tls: configuration.tls)
+                            readiness: readiness, connections: connections, tls: configuration.tls,
+                            health: health, serverName: serverName)
     }
     var services: [any Service] = [
         ShutdownService(name: "serialization threads") { try? await serializationThreads.shutdownGracefully() },
@@ -80,7 +83,7 @@ public func buildApplication(
     return Application(
         router: router,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in
             readiness.markServing()
