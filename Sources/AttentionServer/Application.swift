@@ -86,6 +86,10 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in
+            // Accept every waiting connection (up to Hummingbird's backlog, 256) when the listener
+            // wakes, not NIO's 4: clients that reconnect after each 503 otherwise keep dozens of
+            // connections queued in the kernel, and a kubelet's probe waits behind all of them.
+            try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: 256).get()
             readiness.markServing()
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
