@@ -60,7 +60,7 @@ public func buildApplication(
 
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [
-            ConnectionPolicyHandler(readiness: readiness),
+            ConnectionPolicyHandler(readiness: readiness, maxDiscardedBody: configuration.maxBodyBytes),
             ConnectionWatchHandler(registry: connections),
         ],
         // Hummingbird's idle timer counts from the last request part or response; a head
