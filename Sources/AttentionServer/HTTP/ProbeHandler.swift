@@ -8,11 +8,11 @@ import NIOHTTPTypes
 /// Answers `GET /health` and `GET /ready` on HTTP/1.1 in the connection's pipeline, on its
 /// event loop, with the router's bodies, headers, metrics and log line.
 ///
-/// A kubelet probes on a new connection each time. Through Hummingbird, the answer waits for
-/// a task on the global executor (NIO's event loops under `serve`), the router and the
-/// middleware, each queued behind the loops' other work: under a flood of 2 MB bodies that
-/// was most of a probe's 100–200 ms. Here the answer is written in the same event-loop tick
-/// as the request's end. (HTTP/2 probes, `HEAD`, and paths with a query go to the router.)
+/// Through Hummingbird, the answer waits for the connection's task on the global executor
+/// (NIO's event loops under `serve`), then the router and the middleware, each step queued
+/// behind the loops' other work (bodies of megabytes while the pool is saturated). Here it is
+/// written in the event-loop tick that reads the request's end. (HTTP/2 probes, `HEAD`, and
+/// paths with a query go to the router.)
 ///
 /// A probe that arrives while a request before it on the connection is unanswered
 /// (pipelining) goes to the router too, so that answers keep the order of the requests.
