@@ -36,6 +36,7 @@ public func buildApplication(
     let serializationThreads = NIOThreadPool(numberOfThreads: max(1, configuration.codecThreads))
     serializationThreads.start()
     let connections = ConnectionRegistry()
+    let serverName = "attention-server"
 
     var table = RouteTable()
     table.add(HealthController.paths + IndexController.paths, method: .get)
@@ -49,7 +50,8 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     if let keys = configuration.apiKeys { router.add(middleware: APIKeyMiddleware(keys: keys)) }
     router.add(middleware: ProblemMiddleware(routes: table))
-    HealthController(engine: engine, readiness: readiness, metrics: metrics).addRoutes(to: router)
+    let health = HealthController(engine: engine, readiness: readiness, metrics: metrics)
+    health.addRoutes(to: router)
     IndexController().addRoutes(to: router)
     let pipeline = InferencePipeline(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
                                      serialization: SerializationThreads(threads: serializationThreads))
@@ -58,7 +60,7 @@ public func buildApplication(
 
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [
-            ConnectionPolicyHandler(readiness: readiness),
+            ConnectionPolicyHandler(readiness: readiness, maxDiscardedBody: configuration.maxBodyBytes),
             ConnectionWatchHandler(registry: connections),
         ],
         // Hummingbird's idle timer counts from the last request part or response; a head
@@ -68,7 +70,8 @@ public func buildApplication(
     // without. The TLS context was checked when the configuration was loaded (``TLSFiles``).
     let server = HTTPServerBuilder { responder in
         try MainPortChannel(responder: responder, http1: http1, http2: HTTP2Connection.Limits(configuration),
-                            readiness: readiness, connections: connections, tls: configuration.tls)
+                            readiness: readiness, connections: connections, tls: configuration.tls,
+                            health: health, serverName: serverName)
     }
     var services: [any Service] = [
         IdleMemoryTrimmer(engine: engine),
@@ -81,9 +84,13 @@ public func buildApplication(
     return Application(
         router: router,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attention-server"),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in
+            // Accept every waiting connection (up to Hummingbird's backlog, 256) when the listener
+            // wakes, not NIO's 4: clients that reconnect after each 503 otherwise keep dozens of
+            // connections queued in the kernel, and a kubelet's probe waits behind all of them.
+            try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: 256).get()
             readiness.markServing()
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },

@@ -33,6 +33,39 @@ import Testing
         }
     }
 
+    @Test func a503BeforeTheBodyKeepsTheConnectionAndDropsTheBody() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 0))
+        let held = try engine.admit()
+        try await makeApplication(engine: engine).test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            let body = String(repeating: "[", count: 300_000)  // not JSON: it must never be decoded
+            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+            let refused = await blocking { connection.readResponses(1) }
+            #expect(refused.first?.status == 503, "answered before the body was sent: \(refused)")
+            #expect(refused.first?.headers["retry-after"] == "1")
+            #expect(refused.first?.headers["connection"] == nil, "\(refused)")
+            // The body follows, then the next request on the same connection.
+            connection.send(body + "GET /v2 HTTP/1.1\r\nHost: test\r\n\r\n")
+            let next = await blocking { connection.readResponses(1) }
+            #expect(next.map(\.status) == [200], "\(next)")
+            #expect(next.first?.body.contains(#""name""#) == true)
+            held.release()
+        }
+    }
+
+    @Test func a503BeforeAChunkedBodyClosesTheConnection() async throws {
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 0))
+        let held = try engine.admit()
+        try await makeApplication(engine: engine).test(.live) { client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("POST /v1/attention HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let refused = await blocking { connection.readResponses(1) }
+            #expect(refused.first?.status == 503, "\(refused)")
+            #expect(refused.first?.headers["connection"] == "close", "\(refused)")
+            held.release()
+        }
+    }
+
     @Test(arguments: requests)
     func deadlineEndsAQueuedRequestWith504AndGivesItsPlaceBack(path: String, body: String) async throws {
         // The only worker waits on a gate, so the request can only wait in the queue.

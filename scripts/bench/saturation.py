@@ -2,7 +2,8 @@
 their default nice 10, alternated, in one run (issue 21, "I/O stays responsive").
 
     python3 -m scripts.bench.saturation [--seconds 20] [--rounds 2] [--connections 48]
-                                        [--nices 0,10] [--binary PATH]      # from the repository root
+                                        [--nices 0,10] [--binary PATH | --binaries NAME=PATH,NAME=PATH]
+                                        [--early-answers]      # from the repository root
 
 For each round and each nice value N: starts the release server (`--workers 2 --queue-depth 4`,
 with ATTENTION_WORKER_NICE=N in its environment, which the engine's workers read), then
@@ -10,14 +11,18 @@ with ATTENTION_WORKER_NICE=N in its environment, which the engine's workers read
 where request bodies are decoded) to nice C from outside, as an experiment; then
   - the load: `--connections` keep-alive connections, each POSTing the same 2 MB JSON body
     (`/v1/attention`, query, key and value [512, 64], causal, no weights) again as soon as
-    its previous answer has arrived; 503s must carry Retry-After and are sent again at once;
+    its previous answer has arrived; 503s must carry Retry-After and are sent again at once
+    (with --early-answers, each client reads while it sends, as RFC 9112 §9.6 asks and curl
+    does, and resets a connection refused before its body is sent; without, it sends the
+    whole body before it reads);
   - after 2 s of it, the probe: a separate process that every 20 ms opens a new connection
     (as a kubelet does), GETs /health or /ready by turns with `Connection: close`, and times
     it from the connect to the last byte; it runs at the default nice (0) and also records
     how late its own 20 ms sleeps end (what the machine alone does to a sleeping process);
-then stops the server with SIGTERM. Prints one Markdown table, a line per (round, nice).
+then stops the server with SIGTERM. Prints one Markdown table, a line per (round, server, nice).
 Builds the server first (`swift build -c release --product attention-server`) unless
---binary is given.
+--binary or --binaries is given; --binaries compares servers (before and after a change), each
+phase of a round once per server, the order reversed every other round.
 """
 
 import argparse
@@ -32,7 +37,7 @@ import sys
 import time
 
 from scripts import ROOT
-from scripts.e2e.load.http1 import Connection, ConnectionLost
+from scripts.e2e.load.http1 import Connection, ConnectionLost, encode_request
 
 PROBE_PERIOD = 0.020
 
@@ -63,9 +68,11 @@ def percentile(values, p):
 # The probe (its own process).
 
 def probe_once(port, path):
-    """GET `path` on a new connection; (status, seconds from connect to the last byte)."""
+    """GET `path` on a new connection; (status, seconds from connect to the last byte, the
+    answer, seconds the connect took)."""
     started = time.perf_counter()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        connected = time.perf_counter()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
         data = b""
@@ -75,11 +82,11 @@ def probe_once(port, path):
                 break
             data += chunk
     status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
-    return status, time.perf_counter() - started, data
+    return status, time.perf_counter() - started, data, connected - started
 
 
 def probe_main(port, seconds):
-    samples = {"health": [], "ready": [], "statuses": {}, "wake_late": [], "pool_full": 0, "ready_200": 0}
+    samples = {"health": [], "ready": [], "connect": [], "statuses": {}, "wake_late": [], "pool_full": 0, "ready_200": 0}
     end = time.perf_counter() + seconds
     turn = 0
     while time.perf_counter() < end:
@@ -87,7 +94,8 @@ def probe_main(port, seconds):
         path = "/health" if turn % 2 == 0 else "/ready"
         turn += 1
         try:
-            status, elapsed, data = probe_once(port, path)
+            status, elapsed, data, connect = probe_once(port, path)
+            samples["connect"].append(connect)
         except OSError as error:
             status, elapsed, data = f"error {type(error).__name__}", 10.0, b""
         samples["health" if path == "/health" else "ready"].append(elapsed)
@@ -106,16 +114,25 @@ def probe_main(port, seconds):
 
 # The load (asyncio, in this process).
 
-async def load(port, connections, body, stop, counts):
+async def load(port, connections, body, stop, counts, early):
+    """`early`: each client reads the answer while it sends (RFC 9112 §9.6, as curl does) and
+    resets a connection that is answered and closed before its body is sent; otherwise it
+    sends the whole body before it reads."""
+    request = encode_request("POST", "/v1/attention", body, {"Content-Type": "application/json"})
+
     async def client():
         connection = None
         while not stop.is_set():
             try:
                 if connection is None:
                     connection = await Connection.open(port)
-                response = await connection.request("POST", "/v1/attention", body,
-                                                    {"Content-Type": "application/json"})
-            except (ConnectionLost, OSError):
+                if early:
+                    connection.writer.write(request)
+                    response = await connection.read_response()
+                else:
+                    response = await connection.request("POST", "/v1/attention", body,
+                                                        {"Content-Type": "application/json"})
+            except (ConnectionLost, OSError, asyncio.IncompleteReadError):
                 counts["lost"] += 1
                 connection = None
                 await asyncio.sleep(0.01)
@@ -124,7 +141,10 @@ async def load(port, connections, body, stop, counts):
             if response.status == 503:
                 counts["503 with Retry-After"] += "retry-after" in response.headers
             if Connection.closes(response):
-                await connection.close()
+                if early:
+                    connection.writer.transport.abort()  # drops what is still unsent
+                else:
+                    await connection.close()
                 connection = None
         if connection is not None:
             await connection.close()
@@ -142,7 +162,7 @@ def renice_codec_threads(pid, nice):
             pass
 
 
-async def phase(binary, nice, seconds, connections, body):
+async def phase(binary, nice, seconds, connections, body, early):
     port = free_port()
     nice, _, codec_nice = str(nice).partition(":")
     env = {**os.environ, "ATTENTION_WORKER_NICE": nice}
@@ -164,7 +184,7 @@ async def phase(binary, nice, seconds, connections, body):
         counts = {"lost": 0, "503 with Retry-After": 0}
         stop = asyncio.Event()
         started = time.perf_counter()
-        load_task = asyncio.create_task(load(port, connections, body, stop, counts))
+        load_task = asyncio.create_task(load(port, connections, body, stop, counts, early))
         await asyncio.sleep(2)  # saturate first
         probe = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "scripts.bench.saturation", "--probe", str(port), str(seconds),
@@ -194,39 +214,49 @@ def main():
     ap.add_argument("--nices", default="0,10",
                     help="worker nice values to compare (0,10); W:C also sets the codec threads' to C")
     ap.add_argument("--binary", help="attention-server binary (default: build the release one)")
+    ap.add_argument("--binaries", help="servers to compare, NAME=PATH,NAME=PATH (alternated like the nices)")
+    ap.add_argument("--early-answers", action="store_true",
+                    help="load clients read the answer while sending and reset a connection refused early")
     ap.add_argument("--probe", nargs=2, metavar=("PORT", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
         return probe_main(int(args.probe[0]), float(args.probe[1]))
 
     binary = args.binary
-    if binary is None:
+    if args.binaries:
+        servers = [tuple(item.split("=", 1)) for item in args.binaries.split(",")]
+    elif binary is None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "attention-server"], cwd=ROOT, check=True)
         path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
                               stdout=subprocess.PIPE, text=True).stdout.strip()
-        binary = os.path.join(path, "attention-server")
+        servers = [("release", os.path.join(path, "attention-server"))]
+    else:
+        servers = [("server", binary)]
     body = body_bytes()
-    nices = args.nices.split(",")
+    phases = [(name, path, nice) for name, path in servers for nice in args.nices.split(",")]
     print(f"body {len(body) / 1e6:.2f} MB, {args.connections} connections, --workers 2 --queue-depth 4, "
-          f"probe every {PROBE_PERIOD * 1e3:.0f} ms for {args.seconds:g} s per phase; load average "
+          f"probe every {PROBE_PERIOD * 1e3:.0f} ms for {args.seconds:g} s per phase; "
+          f"{'early answers read while sending' if args.early_answers else 'whole bodies sent before reading'}; load average "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()), file=sys.stderr)
     rows = []
     for round_ in range(1, args.rounds + 1):
-        for nice in (nices if round_ % 2 else list(reversed(nices))):
-            samples, counts, elapsed = asyncio.run(phase(binary, nice, args.seconds, args.connections, body))
-            rows.append((round_, nice, samples, counts, elapsed, os.getloadavg()[0]))
+        for name, path, nice in (phases if round_ % 2 else list(reversed(phases))):
+            samples, counts, elapsed = asyncio.run(phase(path, nice, args.seconds, args.connections, body,
+                                                             args.early_answers))
+            rows.append((round_, f"{name} | {nice}", samples, counts, elapsed, os.getloadavg()[0]))
             h, r = samples["health"], samples["ready"]
-            print(f"round {round_} nice {nice}: /health p99 {ms(percentile(h, 99))} ms, /ready p99 "
+            print(f"round {round_} {name} nice {nice}: /health p99 {ms(percentile(h, 99))} ms, /ready p99 "
                   f"{ms(percentile(r, 99))} ms, answers {counts}", file=sys.stderr)
 
-    print("| round | worker nice | /health p50 | /health p99 | /health max | /ready p50 | /ready p99 | /ready max "
-          "| probes | probe's wake-up lateness p99 | pool full | 200/s | 503 (with Retry-After) | load avg |")
-    print("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("| round | server | worker nice | /health p50 | /health p99 | /health max | /ready p50 | /ready p99 | /ready max "
+          "| probes | of which connect p99 | probe's wake-up lateness p99 | pool full | 200/s | 503 (with Retry-After) | load avg |")
+    print("|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for round_, nice, samples, counts, elapsed, load_average in rows:
         h, r = samples["health"], samples["ready"]
         full = samples["pool_full"] / samples["ready_200"] if samples["ready_200"] else None
         print(f"| {round_} | {nice} | {ms(percentile(h, 50))} | {ms(percentile(h, 99))} | {ms(max(h) if h else None)} "
               f"| {ms(percentile(r, 50))} | {ms(percentile(r, 99))} | {ms(max(r) if r else None)} | {len(h) + len(r)} "
+              f"| {ms(percentile(samples['connect'], 99))} "
               f"| {ms(percentile(samples['wake_late'], 99))} | {'—' if full is None else f'{100 * full:.0f} %'} "
               f"| {counts.get(200, 0) / elapsed:.1f} | {counts.get(503, 0)} ({counts['503 with Retry-After']}) "
               f"| {load_average:.1f} |")

@@ -11,9 +11,16 @@ import NIOHTTPTypesHTTP1
 ///   400 or 431 for a head over the parser's 80 KiB, with `Connection: close`, and the
 ///   connection closes: nothing after the broken head is read, so no smuggled request is
 ///   ever served. (Hummingbird alone answers an empty 400.)
-/// - A response sent before its request's body has arrived in full (401, 413, 503, 504,
-///   …) carries `Connection: close`: the rest of the stream is the unread body, and
-///   reading it would mean taking what the server just refused. After the response the
+/// - A 503 sent before its request's body has arrived (the pool is full), for a body of a
+///   declared `Content-Length` within `--max-body-bytes` and no `Expect: 100-continue`, keeps
+///   the connection: the rest of the body is dropped here as it arrives, never buffered or
+///   decoded, and the next request is served on the same connection. Closing instead made
+///   every refused client reconnect: under a flood, dozens of connections then waited in the
+///   kernel's accept queue, and a kubelet's probe on a new connection waited behind them.
+/// - Any other response sent before its request's body has arrived in full (401, 413, 503
+///   for a chunked or announced body, 504, …) carries `Connection: close`: the rest of the
+///   stream is the unread body, and reading it would mean taking what the server just
+///   refused. After the response the
 ///   connection *lingers*: its output is closed (the client sees the end of the answer),
 ///   what still arrives is read and dropped, and only after ``linger`` (or when the client
 ///   closes) is it closed in full, whoever asks for the close meanwhile. Closing at once,
@@ -32,11 +39,17 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
     static let linger = TimeAmount.seconds(2)
 
     private let readiness: Readiness
+    /// The largest declared body dropped to keep a connection after an early 503 (`--max-body-bytes`).
+    private let maxDiscardedBody: Int
     /// Requests whose head has arrived and whose response is not complete (more than one
     /// when a client pipelines).
     private var unanswered = 0
     /// The latest request's body has not arrived in full.
     private var requestBodyOpen = false
+    /// The latest request's body may be dropped after an early 503 (see the type's comment).
+    private var bodyDiscardable = false
+    /// The latest request was answered early and keeps the connection: its body parts are dropped.
+    private var discardingBody = false
     /// The response being written ends the connection.
     private var closeAfterResponse = false
     /// The output is closed and whatever arrives is dropped until the full close.
@@ -44,20 +57,25 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Close requests held back while lingering, completed by the full close.
     private var heldClosePromises: [EventLoopPromise<Void>] = []
 
-    init(readiness: Readiness) {
+    init(readiness: Readiness, maxDiscardedBody: Int) {
         self.readiness = readiness
+        self.maxDiscardedBody = maxDiscardedBody
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !lingering else { return }
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             unanswered += 1
             requestBodyOpen = true
+            let declared = head.headerFields[.contentLength].flatMap { Int($0) }
+            bodyDiscardable = head.headerFields[.expect] == nil && head.headerFields[.transferEncoding] == nil
+                && declared.map { $0 <= maxDiscardedBody } == true
         case .body:
-            break
+            if discardingBody { return }
         case .end:
             requestBodyOpen = false
+            discardingBody = false
         }
         context.fireChannelRead(data)
     }
@@ -81,7 +99,9 @@ final class ConnectionPolicyHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .head(var response) where response.status.kind != .informational:
             // With a later request already begun, this one's body has arrived in full.
             let bodyLeft = requestBodyOpen && unanswered == 1
-            if bodyLeft || readiness.phase == .draining {
+            if bodyLeft && bodyDiscardable && response.status == .serviceUnavailable && readiness.phase != .draining {
+                discardingBody = true
+            } else if bodyLeft || readiness.phase == .draining {
                 closeAfterResponse = true
                 response.headerFields[.connection] = "close"
             }

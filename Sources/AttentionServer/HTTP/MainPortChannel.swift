@@ -34,12 +34,18 @@ struct MainPortChannel: HTTPChannelHandler {
     private let http2: HTTP2Connection
     private let tls: NIOSSLContext?
     private let decisionTimeout: TimeAmount
+    /// Answers HTTP/1.1 probes on the event loop (``ProbeHandler``).
+    private let health: HealthController
+    private let serverName: String
 
     /// - Parameter tls: the server's TLS configuration; its application protocols are what
     ///   ALPN offers (``TLSFiles`` sets `h2` and `http/1.1`).
     init(responder: @escaping Responder, http1: HTTP1Channel.Configuration, http2 limits: HTTP2Connection.Limits,
-         readiness: Readiness, connections: ConnectionRegistry, tls: TLSConfiguration?) throws {
+         readiness: Readiness, connections: ConnectionRegistry, tls: TLSConfiguration?,
+         health: HealthController, serverName: String) throws {
         self.responder = responder
+        self.health = health
+        self.serverName = serverName
         self.http1 = HTTP1Channel(responder: responder, configuration: http1)
         self.http2 = HTTP2Connection(responder: responder, limits: limits, readiness: readiness, connections: connections)
         self.tls = try tls.map { try NIOSSLContext(configuration: $0) }
@@ -82,7 +88,13 @@ struct MainPortChannel: HTTPChannelHandler {
                            logger: Logger) -> EventLoopFuture<Negotiated> {
         switch verdict {
         case .http1:
-            http1.setup(channel: channel, logger: logger).map { .http1($0) }
+            http1.setup(channel: channel, logger: logger).flatMapThrowing { connection in
+                // Last before Hummingbird's channel, after its idle and graceful-close handler.
+                let handlers = channel.pipeline.syncOperations
+                try handlers.addHandler(ProbeHandler(health: health, serverName: serverName, logger: logger),
+                                        position: .after(try handlers.handler(type: HTTPConnectionStateHandler.self)))
+                return .http1(connection)
+            }
         case .http2:
             channel.eventLoop.makeCompletedFuture { .http2(try http2.configure(channel, logger: logger)) }
         }

@@ -17,26 +17,32 @@ struct RequestLogMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.requestID] = requestID
 
-        let status = Int(response.status.code)
         // Unmatched paths share one label so that scanners cannot grow the metric without bound.
-        let route = context.endpointPath ?? "unmatched"
+        Self.record(request.head, path: request.uri.path, status: Int(response.status.code), bytesOut: response.body.contentLength ?? 0,
+                    started: started, timings: context.timings.recorded, route: context.endpointPath ?? "unmatched",
+                    metrics: metrics, logger: context.logger)
+        return response
+    }
+
+    /// Counts the request in the metrics and writes its log line (also for ``ProbeHandler``'s answers).
+    static func record(_ request: HTTPRequest, path: String, status: Int, bytesOut: Int, started: ContinuousClock.Instant,
+                       timings: (queue: Duration, compute: Duration)?, route: String, metrics: ServerMetrics, logger: Logger) {
         metrics.recordRequest(route: route, method: request.method.rawValue, status: status)
         // The line's metadata is built only when it will be written (not at --log-level warning).
-        guard context.logger.logLevel <= .info else { return response }
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
+            "path": .string(path),
             "status": .stringConvertible(status),
-            "bytes_in": .stringConvertible(request.headers[.contentLength].flatMap { Int($0) } ?? 0),
-            "bytes_out": .stringConvertible(response.body.contentLength ?? 0),
-            "duration_ms": .string(Self.format((ContinuousClock.now - started).milliseconds)),
+            "bytes_in": .stringConvertible(request.headerFields[.contentLength].flatMap { Int($0) } ?? 0),
+            "bytes_out": .stringConvertible(bytesOut),
+            "duration_ms": .string(format((ContinuousClock.now - started).milliseconds)),
         ]
-        if let timings = context.timings.recorded {
-            metadata["queue_ms"] = .string(Self.format(timings.queue.milliseconds))
-            metadata["compute_ms"] = .string(Self.format(timings.compute.milliseconds))
+        if let timings {
+            metadata["queue_ms"] = .string(format(timings.queue.milliseconds))
+            metadata["compute_ms"] = .string(format(timings.compute.milliseconds))
         }
-        context.logger.info("request", metadata: metadata)
-        return response
+        logger.info("request", metadata: metadata)
     }
 
     /// Accepts a client id of up to 128 visible ASCII characters; anything else is replaced,

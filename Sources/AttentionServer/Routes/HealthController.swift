@@ -10,9 +10,12 @@ struct HealthController {
 
     static let paths = ["/health", "/ready", "/metrics"]
 
+    /// The paths ``ProbeHandler`` answers on the event loop, with ``answer(_:)``.
+    static func isProbe(_ path: String?) -> Bool { path == "/health" || path == "/ready" }
+
     func addRoutes(to router: Router<AttentionRequestContext>) {
-        router.get("/health") { _, _ in Self.json(#"{"status":"ok"}"#) }
-        router.get("/ready") { _, _ in ready() }
+        router.get("/health") { _, _ in response("/health") }
+        router.get("/ready") { _, _ in response("/ready") }
         router.get("/metrics") { _, _ in
             metrics.sample(engine.status)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -20,17 +23,25 @@ struct HealthController {
         }
     }
 
-    /// 200 when the listener is up and the pool accepts work; 503 while starting or draining.
-    private func ready() -> Response {
+    /// The status and JSON body of a probe (``isProbe(_:)``): `/health` is 200 while the process
+    /// serves; `/ready` is 200 when the listener is up and the pool accepts work, 503 while
+    /// starting or draining.
+    func answer(_ path: String) -> (HTTPResponse.Status, String) {
+        guard path == "/ready" else { return (.ok, #"{"status":"ok"}"#) }
         let status = engine.status
         switch readiness.phase {
         case .serving where status.accepting:
-            return Self.json(#"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued)}"#)
+            return (.ok, #"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued)}"#)
         case .starting:
-            return Self.json(#"{"status":"starting"}"#, status: .serviceUnavailable)
+            return (.serviceUnavailable, #"{"status":"starting"}"#)
         case .serving, .draining:
-            return Self.json(#"{"status":"draining"}"#, status: .serviceUnavailable)
+            return (.serviceUnavailable, #"{"status":"draining"}"#)
         }
+    }
+
+    private func response(_ path: String) -> Response {
+        let (status, text) = answer(path)
+        return Self.json(text, status: status)
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
