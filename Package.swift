@@ -102,6 +102,7 @@ let package = Package(
             name: "AttentionServer",
             dependencies: [
                 "AttentionEngine",
+                "AttentionModels",
                 "TensorJSON",
                 "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

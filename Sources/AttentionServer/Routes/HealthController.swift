@@ -7,6 +7,8 @@ struct HealthController {
     let engine: AttentionEngine
     let readiness: Readiness
     let metrics: ServerMetrics
+    /// The loaded models' names, which `/ready` lists.
+    let models: [String]
 
     static let paths = ["/health", "/ready", "/metrics"]
 
@@ -25,13 +27,16 @@ struct HealthController {
         let status = engine.status
         switch readiness.phase {
         case .serving where status.accepting:
-            return Self.json(#"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued)}"#)
+            return Self.json(#"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued),"models":\#(modelList)}"#)
         case .starting:
             return Self.json(#"{"status":"starting"}"#, status: .serviceUnavailable)
         case .serving, .draining:
             return Self.json(#"{"status":"draining"}"#, status: .serviceUnavailable)
         }
     }
+
+    /// The names as a JSON array (model names are path-safe: nothing to escape).
+    private var modelList: String { "[" + models.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
