@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "AttentionServer",
                 "AttentionEngine",
+                "AttentionModels",
                 "AttentionTestSupport",
                 "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -53,19 +53,31 @@ struct EmbeddingsCodec: ModelCodec {
     }
 
     private static func isArray(_ request: RequestObject) -> Bool {
-        if case .array = request.object["input"] { return true }
-        return false
+        switch request.object["input"] {
+        case .array?, .numbers?, .bools?: true
+        default: false
+        }
     }
 
-    /// `input`: one string or an array of 1 to ``ModelRequest/maxTexts`` strings (token-id
-    /// arrays, which the OpenAI API also takes, are refused: the ids of another tokenizer
-    /// would mean nothing here).
+    /// `input`: one string or an array of 1 to ``ModelRequest/maxTexts`` strings.
     private static func texts(_ request: RequestObject) throws(Problem) -> [String] {
         let expected = "a non-empty string or an array of non-empty strings"
         guard let value = request.object["input"] else { throw request.missing("input", expected: expected) }
         let wrong = request.invalid("input", "`input` must be \(expected), got \(value.kindDescription).")
         let pointer = request.pointer.appending("input")
-        guard case .array(let elements) = value else { return [try ModelRequest.text(value, wrong, pointer: pointer)] }
+        let elements: [JSONValue]
+        switch value {
+        case .array(let array):
+            elements = array
+        case .numbers(let array) where array.shape == [0]:
+            elements = []
+        case .numbers, .bools:
+            // Token ids, which the OpenAI API also takes: ids of another tokenizer would mean nothing here.
+            throw Problem(.invalidRequest, detail: "`input` must hold strings (texts, not token ids), got \(value.kindDescription).",
+                          pointer: pointer.appending(index: [0]).description)
+        default:
+            return [try ModelRequest.text(value, wrong, pointer: pointer)]
+        }
         guard !elements.isEmpty else { throw request.invalid("input", "`input` is an empty array; send at least one text.") }
         guard elements.count <= ModelRequest.maxTexts else {
             throw Problem(.tooManyInputs, detail: "`input` has \(elements.count) texts, more than \(ModelRequest.maxTexts) per request. Split them over several requests.",
