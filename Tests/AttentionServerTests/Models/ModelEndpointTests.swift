@@ -154,6 +154,21 @@ import Testing
         }
     }
 
+    /// The pipeline admits a request once and its forward pass (all six layers) runs in that
+    /// place: a pool of one place answers it.
+    @Test func aForwardPassTakesOnePlace() async throws {
+        let model = try ServedTestModel.model()
+        let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 0))
+        try await makeApplication(engine: engine, { $0.models = [model] }).test(.router) { client in
+            let embeddings = try await post(client, "/v1/embeddings", ["model": "minilm", "input": ["one", "two words"]])
+            #expect(embeddings.status == .ok, "\(embeddings.text)")
+            // The worker gives the place back just after the answer is handed over.
+            try await waitUntil(tries: 2500, every: .milliseconds(2)) { engine.status.admitted == 0 }
+            let attention = try await post(client, "/v1/models/minilm/attention", ["text": "hello"])
+            #expect(attention.status == .ok, "\(attention.text)")
+        }
+    }
+
     @Test func aFullPoolRefusesModelsWith503() async throws {
         let model = try ServedTestModel.model()
         let engine = AttentionEngine(configuration: .init(workers: 1, queueDepth: 0))
