@@ -43,7 +43,7 @@ public func buildApplication(
     table.add(V2Controller.getPaths, method: .get)
     table.add(V2Controller.postPaths, method: .post)
     table.add(ModelsController.getPaths, method: .get)
-    table.add(ModelsController.postPaths(configuration.models), method: .post)
+    table.add(ModelsController.postPaths, method: .post)
 
     // Middleware first: Hummingbird wraps only the routes added after a middleware
     // (and the not-found responder). Outermost first: the log sees the final status.

@@ -10,12 +10,10 @@ struct ModelsController {
     let pipeline: InferencePipeline
     let models: [ServedModel]
 
+    /// The paths, for ``RouteTable``'s 405 answers; the attention path of any name, loaded or not
+    /// (an unknown name is the handler's 404).
     static let getPaths = ["/v1/models"]
-
-    /// The concrete POST paths, for ``RouteTable``'s 405 answers.
-    static func postPaths(_ models: [ServedModel]) -> [String] {
-        ["/v1/embeddings"] + models.map { "/v1/models/\($0.name)/attention" }
-    }
+    static let postPaths = ["/v1/embeddings", "/v1/models/{name}/attention"]
 
     func addRoutes(to router: Router<AttentionRequestContext>) {
         let list = Self.list(models)

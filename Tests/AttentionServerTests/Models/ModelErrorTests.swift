@@ -97,6 +97,10 @@ import Testing
                           detailContains: "No model is loaded")
             expectProblem(try await post(client, "/v1/models/minilm/attention", ["text": "x"]), 404)
             expectProblem(try await client.execute(uri: "/v1/embeddings", method: .get), 405)
+            // Any name: the path exists for every model, loaded or not.
+            let put = try await client.execute(uri: "/v1/models/whatever/attention", method: .put)
+            expectProblem(put, 405)
+            #expect(put.headers[.allow] == "POST")
         }
     }
 }
