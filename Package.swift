@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "AttentionEngine",
                 "CAttentionKernels",
+                "AttentionModels",
                 "TensorJSON",
                 "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -173,6 +174,7 @@ let package = Package(
             dependencies: [
                 "AttentionServer",
                 "AttentionEngine",
+                "AttentionModels",
                 "AttentionTestSupport",
                 "InferenceGRPC",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

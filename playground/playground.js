@@ -164,9 +164,61 @@ function showOutput(output, tokens) {
   $("output-card").hidden = false;
 }
 
+// A loaded model's attention on the sentence (the mechanism "model:NAME"): its model view, a
+// grid of layers × heads whose panels open that layer's head view when clicked.
+async function runModel(name, layer) {
+  const text = $("sentence").value.trim();
+  if (text === "") throw new Error("Type a sentence: the model tokenizes it.");
+  const path = `/v1/models/${encodeURIComponent(name)}/attention`;
+  const body = layer === undefined ? { text, format: "svg", view: "model" } : { text, format: "svg", view: "head", layer };
+  $("endpoint").textContent = path;
+  $("request").textContent = pretty(body);
+  $("request").dataset.curl = curlCommand(path, body);
+  $("request-card").hidden = false;
+  $("output-card").hidden = true;
+  const answer = await call(path, body, "image/svg+xml");
+  if (!answer.ok) {
+    showError(`${answer.status} ${answer.statusText}`, answer.text);
+    return false;
+  }
+  showHeatmap(answer.text);
+  if (layer === undefined) {
+    for (const panel of $("heatmap").querySelectorAll("g.panel")) {
+      panel.style.cursor = "pointer";
+      panel.addEventListener("click", () => guarded(() => runModel(name, Number(panel.dataset.layer))));
+    }
+  } else {
+    const back = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "Back to the model view" });
+    back.addEventListener("click", () => guarded(() => runModel(name)));
+    $("heatmap").prepend(back);
+  }
+  return true;
+}
+
+// Runs `work` (true when it drew, false when the API refused) with the card's state and the error box kept.
+async function guarded(work) {
+  const card = $("heatmap-card");
+  card.dataset.state = "running";
+  $("error").hidden = true;
+  try {
+    card.dataset.state = (await work()) ? "done" : "error";
+  } catch (error) {
+    showError("nothing: the request was not sent", error.message);
+    card.dataset.state = "error";
+  }
+}
+
 async function run(event) {
   event?.preventDefault();
   const card = $("heatmap-card");
+  const model = $("mechanism").value.startsWith("model:") ? $("mechanism").value.slice("model:".length) : null;
+  if (model !== null && document.querySelector("input[name=source]:checked").value === "sentence") {
+    $("run").disabled = true;
+    await guarded(() => runModel(model));
+    card.dataset.runs = String(Number(card.dataset.runs ?? 0) + 1);
+    $("run").disabled = false;
+    return;
+  }
   card.dataset.state = "running";
   $("run").disabled = true;
   $("error").hidden = true;
@@ -221,13 +273,31 @@ async function copyCurl() {
   setTimeout(() => { $("copy").textContent = "Copy as curl"; }, 1500);
 }
 
+// Offers the server's models (GET /v1/models) first, chosen by default: a sentence then runs
+// through a real model; the pseudo-random mechanisms stay for the rest.
+async function offerModels() {
+  try {
+    const answer = await fetch("/v1/models");
+    if (!answer.ok) return;
+    const { models } = await answer.json();
+    if (!models?.length) return;
+    const group = Object.assign(document.createElement("optgroup"), { label: "Models (the sentence through a real model)" });
+    for (const model of models) {
+      group.appendChild(new Option(`${model.name} (${model.layers} layers × ${model.heads} heads)`, `model:${model.name}`));
+    }
+    $("mechanism").prepend(group);
+    $("mechanism").value = `model:${models[0].name}`;
+    showOptions();
+  } catch { /* no models: the mechanisms alone */ }
+}
+
 // Disables the mechanisms whose endpoint this server does not list in its JSON index.
 async function markMissingEndpoints() {
   try {
     const index = await (await fetch("/", { headers: withKey({ Accept: "application/json" }) })).json();
     const served = new Set(index.endpoints.map((endpoint) => endpoint.path));
     for (const option of $("mechanism").options) {
-      if (served.has(endpoints[option.value])) continue;
+      if (option.value.startsWith("model:") || served.has(endpoints[option.value])) continue;
       option.disabled = true;
       option.textContent += " (not on this server)";
     }
@@ -242,5 +312,5 @@ document.addEventListener("DOMContentLoaded", () => {
   showOptions();
   showSource();
   markMissingEndpoints();
-  run();
+  offerModels().then(() => run());
 });

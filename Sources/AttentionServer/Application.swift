@@ -43,6 +43,8 @@ public func buildApplication(
     table.add(V1Controller.paths, method: .post)
     table.add(V2Controller.getPaths, method: .get)
     table.add(V2Controller.postPaths, method: .post)
+    table.add(ModelsController.getPaths, method: .get)
+    table.add(ModelsController.postPaths, method: .post)
 
     // Middleware first: Hummingbird wraps only the routes added after a middleware
     // (and the not-found responder). Outermost first: the log sees the final status.
@@ -50,13 +52,15 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     if let keys = configuration.apiKeys { router.add(middleware: APIKeyMiddleware(keys: keys)) }
     router.add(middleware: ProblemMiddleware(routes: table))
-    let health = HealthController(engine: engine, readiness: readiness, metrics: metrics)
+    let health = HealthController(engine: engine, readiness: readiness, metrics: metrics, models: configuration.models.map(\.name))
     health.addRoutes(to: router)
+    metrics.recordLoaded(models: configuration.models.map(\.name))
     IndexController().addRoutes(to: router)
     let pipeline = InferencePipeline(engine: engine, configuration: configuration, metrics: metrics, connections: connections,
                                      serialization: SerializationThreads(threads: serializationThreads))
     V1Controller(pipeline: pipeline).addRoutes(to: router)
     V2Controller(pipeline: pipeline, readiness: readiness).addRoutes(to: router)
+    ModelsController(pipeline: pipeline, models: configuration.models).addRoutes(to: router)
 
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [

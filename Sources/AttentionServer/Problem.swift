@@ -18,6 +18,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
         case unsupportedEncoding = "unsupported-encoding"
         case weightsTooLarge = "weights-too-large"
         case heatmapTooLarge = "heatmap-too-large"
+        case tooManyInputs = "too-many-inputs"
         case notFound = "not-found"
         case methodNotAllowed = "method-not-allowed"
         case overloaded = "overloaded"
@@ -32,7 +33,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             case .malformedJSON, .badRequest: .badRequest
             case .invalidRequest: .unprocessableContent
             case .unauthorized: .unauthorized
-            case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge: .contentTooLarge
+            case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge, .tooManyInputs: .contentTooLarge
             case .headersTooLarge: .requestHeaderFieldsTooLarge
             case .unsupportedEncoding: .unsupportedMediaType
             case .notFound: .notFound
@@ -54,6 +55,7 @@ public struct Problem: Error, Sendable, Equatable, HTTPResponseError {
             case .unsupportedEncoding: "Unsupported content encoding"
             case .weightsTooLarge: "Attention weights too large"
             case .heatmapTooLarge: "Heatmap too large"
+            case .tooManyInputs: "Too many inputs"
             case .notFound: "Not found"
             case .methodNotAllowed: "Method not allowed"
             case .overloaded: "Server overloaded"

@@ -47,6 +47,9 @@ public struct ServerConfiguration: Sendable {
     public var grpcPort: Int?
     /// Most streams one HTTP/2 connection may have open at once (`--max-concurrent-streams`).
     public var maxConcurrentStreams: Int
+    /// The models served (`--model NAME=PATH`, `ATTENTION_MODELS`), loaded before the server
+    /// starts (``ServedModel/load(all:)``), so `/ready` is 200 only once every one is.
+    public var models: [ServedModel] = []
 
     /// The defaults documented in the README's flag table.
     ///

@@ -74,6 +74,14 @@ public final class ServerMetrics: Sendable {
         timers.compute.recordNanoseconds(compute.nanoseconds)
     }
 
+    /// Sets `attention_model_loaded{model="…"}` to 1 for each loaded model, so that a scraper
+    /// sees which models this replica serves.
+    func recordLoaded(models: [String]) {
+        for name in models {
+            Metrics.Gauge(label: "attention_model_loaded", dimensions: [("model", name)], factory: factory).record(1)
+        }
+    }
+
     /// Samples the pool's queue into the gauges.
     func sample(_ status: EngineStatus) {
         queueDepth.record(status.queued)

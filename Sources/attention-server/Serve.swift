@@ -52,6 +52,9 @@ struct Serve: AsyncParsableCommand {
     var grpcPort: Int?
     @Option(help: "Most streams one HTTP/2 connection may have open at once (ATTENTION_MAX_CONCURRENT_STREAMS; default 100).")
     var maxConcurrentStreams: Int?
+    @Option(name: .customLong("model"),
+            help: "NAME=PATH: serve the BERT model in the Hugging Face folder PATH as NAME (/v1/embeddings, /v1/models/NAME/attention); repeatable (ATTENTION_MODELS, comma-separated; in the container, mount the folder at /mnt/models).")
+    var models: [String] = []
 
     func run() async throws {
         let configuration = try serverConfiguration()
@@ -75,6 +78,7 @@ struct Serve: AsyncParsableCommand {
             "queue_depth": "\(configuration.queueDepth)", "blas_core": "\(AttentionServerInfo.blasCore)",
             "tls": "\(configuration.tls != nil)", "api_keys": "\(configuration.apiKeys != nil)",
             "grpc_port": "\(configuration.grpcPort.map(String.init) ?? "off")",
+            "models": "\(configuration.models.map { "\($0.name)=\($0.model.folder)" }.joined(separator: ","))",
         ])
         // The drain service comes last: ServiceLifecycle stops services in reverse order,
         // so readiness turns 503 before the application stops listening.
@@ -128,6 +132,14 @@ struct Serve: AsyncParsableCommand {
         guard configuration.maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be positive.") }
         guard configuration.maxWeights >= 0 else { throw ValidationError("--max-weights must not be negative.") }
         guard configuration.maxHeatmapCells >= 0 else { throw ValidationError("--max-heatmap-cells must not be negative.") }
+        // Last: loading reads every model's weights, so the cheap checks above fail first.
+        let models: [String] = try models.isEmpty
+            ? (Environment.value("ATTENTION_MODELS", as: String.self) ?? "").split(separator: ",").map(String.init) : models
+        do {
+            configuration.models = try ServedModel.load(all: models)
+        } catch {
+            throw ValidationError("--model: \(error)")
+        }
         return configuration
     }
 

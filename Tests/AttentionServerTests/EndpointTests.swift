@@ -70,11 +70,14 @@ import Testing
             #expect(Set(paths) == ["/v1/attention", "/v1/attention/multi-head", "/v1/attention/additive", "/v1/attention/local",
                                    "/v1/positional-encoding", "/v1/transformer/encoder-layer", "/v1/transformer/decoder-layer",
                                    "/health", "/ready", "/metrics", "/openapi.yaml",
+                                   "/v1/models", "/v1/embeddings", "/v1/models/{name}/attention",
                                    "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/ready",
                                    "/v2/models/{name}/infer"])
             // Every path listed answers its method (no 404/405), the templated ones for each model.
             for endpoint in response.json["endpoints"] as? [[String: Any]] ?? [] {
                 let path = endpoint["path"] as? String ?? ""
+                // No model is loaded here: /v1/models/{name}/attention answers the unknown model's 404 (ModelErrorTests).
+                if path.hasPrefix("/v1/models/") { continue }
                 for model in path.contains("{name}") ? ["local_attention", "transformer_decoder_layer"] : [""] {
                     let concrete = path.replacingOccurrences(of: "{name}", with: model)
                     let method: HTTPRequest.Method = endpoint["method"] as? String == "POST" ? .post : .get
@@ -115,7 +118,7 @@ import Testing
         #expect(contract.components.subtracting(contract.references) == ["securitySchemes/apiKey"],
                 "never referenced: \(contract.components.subtracting(contract.references).sorted())")
         let listed = (index["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
-        #expect(listed.count == 17)
+        #expect(listed.count == 20)
         for path in listed.map({ $0.replacingOccurrences(of: "{name}", with: "{model_name}") }) + ["/", "/playground.css", "/playground.js"] {
             #expect(contract.paths.contains(path), "\(path) is not in openapi.yaml's paths")
         }

@@ -32,7 +32,7 @@ import Testing
             ready.send("GET /ready HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
             let answer = try #require(await blocking { ready.readResponses(1) }.first)
             #expect(answer.status == 200)
-            #expect(answer.body == #"{"status":"ready","workers":1,"capacity":2,"admitted":2,"running":0,"queued":0}"#)
+            #expect(answer.body == #"{"status":"ready","workers":1,"capacity":2,"admitted":2,"running":0,"queued":0,"models":[]}"#)
             #expect(answer.headers["x-request-id"]?.count == 32)
 
             let totals = try await requestTotals(client, containing: #"route="/ready",method="GET",status="200"} 1"#,

@@ -2,8 +2,8 @@ import AttentionEngine
 import Foundation
 
 /// A BERT encoder (Devlin et al. 2018) loaded from a Hugging Face model folder, run on the
-/// engine: the tokenizer, the embeddings, then `layers` Transformer encoder layers, each one
-/// engine job over the whole batch, and the sentence-transformers pooling.
+/// engine: the tokenizer, the embeddings, then `layers` Transformer encoder layers over the
+/// whole batch, all in one engine job, and the sentence-transformers pooling.
 ///
 /// The folder holds `config.json` (`model_type` `bert`), `model.safetensors`, `vocab.txt`,
 /// optionally `tokenizer_config.json`, and for sentence embeddings `modules.json`,
@@ -50,6 +50,8 @@ public final class BertModel: Sendable {
         public var attentions: [Tensor?]
         /// `[B, E]`: pooled and normalised as ``BertModel/pooling`` says.
         public var sentenceEmbeddings: Tensor
+        /// How long the layers' job waited for a worker and ran.
+        public var timing: JobTiming
     }
 
     /// Runs the encoder on a batch of tokenized texts, padded to the longest.
@@ -63,27 +65,29 @@ public final class BertModel: Sendable {
     /// - Parameters:
     ///   - attentionLayers: the layers whose attention weights to return (all heads); the others
     ///     are computed without materialising their weights.
+    ///   - admission: the place in the engine's pool the whole pass runs in (all layers are one
+    ///     job); nil admits one.
     /// - Throws: ``AttentionError`` (field `token_ids` or `token_type_ids`) for an empty batch, an
     ///   empty sequence, one longer than ``maxTokens``, or an id out of range; the engine's
     ///   errors (overloaded, cancelled).
-    public func run(_ batch: [TokenizedText], attentionLayers: Set<Int> = [], on engine: AttentionEngine) async throws -> Output {
+    public func run(_ batch: [TokenizedText], attentionLayers: Set<Int> = [], on engine: AttentionEngine,
+                    admission: Admission? = nil) async throws -> Output {
         let lengths = try validate(batch)
         let b = batch.count, t = lengths.max()!, e = configuration.hiddenSize
-        var x = try Tensor(shape: [b, t, e], scalars: embed(batch, paddedTo: t))
-        let padded = lengths.contains { $0 < t }
-        var attentions = [Tensor?](repeating: nil, count: configuration.layers)
-        for (index, layer) in weights.layers.enumerated() {
-            let input = TransformerEncoderLayerInput(
+        let x = try Tensor(shape: [b, t, e], scalars: embed(batch, paddedTo: t))
+        let masking = lengths.contains { $0 < t } ? Masking(keyLengths: lengths) : .none
+        let layers = weights.layers.map { layer in
+            TransformerEncoderLayerInput(
                 input: x, attention: layer.attention, numHeads: configuration.heads, feedForward: layer.feedForward,
                 norm1: layer.attentionNorm, norm2: layer.outputNorm, eps: configuration.layerNormEps, normFirst: false)
-            let options = TransformerLayerOptions(masking: padded ? Masking(keyLengths: lengths) : .none,
-                                                  weights: attentionLayers.contains(index) ? .perHead : .none)
-            let computed = try await engine.transformerEncoderLayer(input, options: options)
-            x = computed.output
-            attentions[index] = computed.weights
         }
-        return Output(lengths: lengths, lastHiddenState: x, attentions: attentions,
-                      sentenceEmbeddings: try Tensor(shape: [b, e], scalars: pool(x, lengths: lengths)))
+        let options = layers.indices.map { index in
+            TransformerLayerOptions(masking: masking, weights: attentionLayers.contains(index) ? .perHead : .none)
+        }
+        let computed = try await engine.transformerEncoderStack(layers, input: x, options: options, admission: admission)
+        return Output(lengths: lengths, lastHiddenState: computed.output, attentions: computed.weights,
+                      sentenceEmbeddings: try Tensor(shape: [b, e], scalars: pool(computed.output, lengths: lengths)),
+                      timing: computed.timing)
     }
 
     /// Tokenizes `texts` (no truncation: a text longer than ``maxTokens`` is an error in ``run(_:attentionLayers:on:)``).

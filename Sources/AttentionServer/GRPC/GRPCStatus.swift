@@ -25,7 +25,7 @@ enum GRPCStatus {
     private static func code(_ kind: Problem.Kind) -> RPCError.Code {
         switch kind {
         case .malformedJSON, .invalidRequest, .badRequest, .unsupportedEncoding, .headersTooLarge: .invalidArgument
-        case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge, .overloaded: .resourceExhausted
+        case .bodyTooLarge, .weightsTooLarge, .heatmapTooLarge, .tooManyInputs, .overloaded: .resourceExhausted
         case .shuttingDown: .unavailable
         case .deadlineExceeded: .deadlineExceeded
         case .unauthorized: .unauthenticated

@@ -48,7 +48,7 @@ struct InferencePipeline: Sendable {
     }
 
     /// Reserves a place in the engine's pool, or fails at once with 503.
-    private func admit() throws(Problem) -> Admission {
+    func admit() throws(Problem) -> Admission {
         do {
             return try engine.admit()
         } catch {
@@ -57,7 +57,7 @@ struct InferencePipeline: Sendable {
     }
 
     /// 503 with `Retry-After`: the pool is full or stopping.
-    private static func problem(_ error: EngineError, retryAfter seconds: Int) -> Problem {
+    static func problem(_ error: EngineError, retryAfter seconds: Int) -> Problem {
         let retryAfter: HTTPFields = [.retryAfter: String(seconds)]
         switch error {
         case .overloaded(let capacity):

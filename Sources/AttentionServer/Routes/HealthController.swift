@@ -7,6 +7,8 @@ struct HealthController {
     let engine: AttentionEngine
     let readiness: Readiness
     let metrics: ServerMetrics
+    /// The loaded models' names, which `/ready` lists.
+    let models: [String]
 
     static let paths = ["/health", "/ready", "/metrics"]
 
@@ -31,7 +33,7 @@ struct HealthController {
         let status = engine.status
         switch readiness.phase {
         case .serving where status.accepting:
-            return (.ok, #"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued)}"#)
+            return (.ok, #"{"status":"ready","workers":\#(status.workers),"capacity":\#(status.capacity),"admitted":\#(status.admitted),"running":\#(status.running),"queued":\#(status.queued),"models":\#(modelList)}"#)
         case .starting:
             return (.serviceUnavailable, #"{"status":"starting"}"#)
         case .serving, .draining:
@@ -43,6 +45,9 @@ struct HealthController {
         let (status, text) = answer(path)
         return Self.json(text, status: status)
     }
+
+    /// The names as a JSON array (model names are path-safe: nothing to escape).
+    private var modelList: String { "[" + models.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
