@@ -39,7 +39,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,7 @@ import time
 import urllib.request
 
 from scripts import ROOT
+from scripts.bench.saturation import free_port
 
 PINS = ["nvidia-pytriton==0.7.0", "kserve==0.21.0", "torch==2.15.0", "numpy==1.26.4"]
 VENV = os.path.join(ROOT, ".venv-peers")
@@ -57,12 +57,6 @@ THREADS = 2
 SMALL = 16  # L = S = d of the small request
 SERVICE_NAME, TRITON, KSERVE = "attention-service", "Triton (PyTriton) + PyTorch SDPA", "KServe ModelServer + PyTorch SDPA"
 CASES = [("large, not causal", False), ("large, causal", True)]
-
-
-def free_port():
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        return listener.getsockname()[1]
 
 
 def peer_environment(python):
