@@ -1,7 +1,8 @@
 """This service against two serving peers, one harness, the same v2 binary requests
 (issue 21, item 4).
 
-  attention-service  .build/release/attention-server --workers 2 (built if missing)
+  attention-service  .build/release/attention-server --workers 2 (swift build first, incremental),
+                     or --binary
   Triton             PyTriton's tritonserver; the model is a Python function computing
                      torch.nn.functional.scaled_dot_product_attention
   KServe             kserve.ModelServer with a kserve.Model whose predict computes the same
@@ -26,7 +27,7 @@ Triton on the large request, at least 10x its small-request throughput.
 
 Python: Triton's Python backend stub loads the interpreter's libpython3.X.so.1.0, and with
 pyenv's 3.11 it failed here, so the peers run in a Python 3.12 venv, by default
-.venv-peers/ (git-ignored), made on first use from pyenv's 3.12.1 (--base-python) with the
+.venv-peers/ (git-ignored), made on first use from pyenv's 3.12.1 (BASE_PYTHON) with the
 pinned PINS below (torch from the default index: with its CUDA wheels, several GB). The
 interpreter's own lib/ folder goes on LD_LIBRARY_PATH. --python takes another interpreter
 that has PINS' packages. The whole script re-runs itself under that interpreter.
@@ -229,13 +230,17 @@ def run(args):
     python = sys.executable
     environment = peer_environment(python)
     large, small = problem(), problem(SMALL, SMALL)
-    if not os.path.exists(SERVICE):
+    load = load_average()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM"))  # the servers are stopped on the way out
+    service = args.binary
+    if not service:  # incremental: the binary of this tree
         subprocess.run(["swift", "build", "-c", "release", "--product", "attention-server"], cwd=ROOT, check=True)
+        service = SERVICE
     me = [python, "-m", "scripts.bench.serving_peers"]
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as folder:
         urls = {}
         port = free_port()
-        urls[SERVICE_NAME] = start(stack, [SERVICE, "--host", "127.0.0.1", "--port", str(port), "--workers", str(THREADS),
+        urls[SERVICE_NAME] = start(stack, [service, "--host", "127.0.0.1", "--port", str(port), "--workers", str(THREADS),
                                            "--log-level", "warning"], port, dict(os.environ, ATTENTION_GRPC_PORT=str(free_port())))
         for name, kind in ((TRITON, "triton"), (KSERVE, "kserve")):
             port = free_port()
@@ -253,18 +258,24 @@ def run(args):
                     rounds[name, case].append(median_milliseconds(call, args.repeats))
                 rounds[name, "small"].append(wrk_requests_per_second(url, script, args))
                 print(f"round {round_number + 1}, {name}: " + ", ".join(
-                    f"{case} {rounds[name, case][-1]:.1f}" for case in [c for c, _ in CASES] + ["small"]), file=sys.stderr)
+                    f"{case} {rounds[name, case][-1]:.1f}" for case in [c for c, _ in CASES] + ["small"])
+                    + f"; load average {load_average()}", file=sys.stderr)
             inside = json.loads(subprocess.run(me + ["--in-process", "--repeats", str(args.repeats)], env=environment,
                                                cwd=ROOT, check=True, capture_output=True, text=True).stdout)
             for case, value in inside.items():
                 rounds["PyTorch SDPA in process", case].append(value)
-    report(rounds, list(urls), args)
+    report(rounds, list(urls), args, load)
 
 
-def report(rounds, servers, args):
+def load_average():
+    with open("/proc/loadavg") as file:
+        return " ".join(file.read().split()[:3])
+
+
+def report(rounds, servers, args, load):
     medians = {key: statistics.median(values) for key, values in rounds.items()}
     print(f"\n{args.rounds} rounds alternated, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{os.cpu_count()} cores, load average {' '.join(open('/proc/loadavg').read().split()[:3])}; "
+          f"{os.cpu_count()} cores, load average {load} at the start, {load_average()} at the end; "
           f"large: B=1, H=8, L=S=1024, d=64, median of {args.repeats} sequential requests on one connection; "
           f"small: L=S=d={SMALL}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s\n")
     print("| server | large, not causal: ms | × | large, causal: ms | × | small: requests/s | × |")
@@ -287,6 +298,7 @@ def report(rounds, servers, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--python", help="an interpreter with PINS' packages (default: .venv-peers, made if missing)")
+    parser.add_argument("--binary", help="a built attention-server (default: build this tree's, incremental)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=10, help="large requests per server, case and round")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per server and round")
