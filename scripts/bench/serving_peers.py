@@ -96,7 +96,7 @@ def torch_threads():
     torch.set_num_threads(THREADS)
 
 
-def serve_triton(port):
+def serve_triton(port, workspace):
     import numpy as np
     from pytriton.model_config import ModelConfig, Tensor
     from pytriton.triton import Triton, TritonConfig
@@ -110,7 +110,7 @@ def serve_triton(port):
     config = TritonConfig(http_address="127.0.0.1", http_port=port, grpc_address="127.0.0.1",
                           grpc_port=free_port(), metrics_port=free_port(), allow_metrics=False)
     shape = (-1, -1, -1, -1)
-    with Triton(config=config) as triton:
+    with Triton(config=config, workspace=workspace) as triton:  # in the harness's temporary folder
         triton.bind(model_name=MODEL, infer_func=infer,
                     inputs=[Tensor(name=n, dtype=np.float32, shape=shape) for n in ("query", "key", "value")],
                     outputs=[Tensor(name="output", dtype=np.float32, shape=shape)],
@@ -156,23 +156,23 @@ def in_process(repeats):
 
 # ---- the harness ----------------------------------------------------------------------------
 
-def start(stack, command, port, environment=None):
+def start(stack, folder, command, port, environment=None):
     """Starts a server in its own process group (stopped with the stack); waits for the model."""
     from scripts.bench.v2 import MODEL
-    log = tempfile.NamedTemporaryFile(prefix="serving-peers-", suffix=".log", delete=False)
+    log = open(os.path.join(folder, f"server-{port}.log"), "w+")
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     stack.callback(stop, process)
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{command} exited with {process.returncode}; log: {log.name}")
+    while time.monotonic() < deadline and process.poll() is None:
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/models/{MODEL}/ready", timeout=2) as answer:
                 if answer.status == 200:
                     return f"127.0.0.1:{port}"
         time.sleep(0.5)
-    sys.exit(f"{command} not ready after 600 s; log: {log.name}")
+    log.seek(0)
+    sys.stderr.writelines(log.readlines()[-30:])
+    sys.exit(f"{command} exited ({process.returncode}) or was not ready after 600 s")
 
 
 def stop(process):
@@ -241,14 +241,15 @@ def run(args):
                        stdout=sys.stderr)
         service = SERVICE
     me = [python, "-m", "scripts.bench.serving_peers"]
-    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:  # servers stopped first
         urls = {}
         port = free_port()
-        urls[SERVICE_NAME] = start(stack, [service, "--host", "127.0.0.1", "--port", str(port), "--workers", str(THREADS),
+        urls[SERVICE_NAME] = start(stack, folder, [service, "--host", "127.0.0.1", "--port", str(port), "--workers", str(THREADS),
                                            "--log-level", "warning"], port, dict(os.environ, ATTENTION_GRPC_PORT=str(free_port())))
         for name, kind in ((TRITON, "triton"), (KSERVE, "kserve")):
             port = free_port()
-            urls[name] = start(stack, me + ["--serve", kind, "--port", str(port)], port, environment)
+            urls[name] = start(stack, folder, me + ["--serve", kind, "--port", str(port), "--workspace",
+                                                    os.path.join(folder, "triton")], port, environment)
         for url in urls.values():
             for arrays, causal in ((small, False), (large, False), (large, True)):
                 check(url, arrays, causal)
@@ -312,10 +313,11 @@ def main():
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--serve", choices=["triton", "kserve"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", help=argparse.SUPPRESS)
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "triton":
-        serve_triton(args.port)
+        serve_triton(args.port, args.workspace)
     elif args.serve == "kserve":
         serve_kserve(args.port)
     elif args.in_process:
