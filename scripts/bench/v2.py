@@ -51,9 +51,10 @@ def median_milliseconds(call, repeats, warmup=3):
     return statistics.median(times)
 
 
-def problem():
+def problem(length=L, depth=D):
+    """Seeded query, key and value [B, H, length, depth] (self-attention lengths, L = S)."""
     rng = np.random.default_rng(1)
-    return {name: rng.uniform(-0.5, 0.5, (B, H, L if name == "query" else S, D)).astype(np.float32)
+    return {name: rng.uniform(-0.5, 0.5, (B, H, length, depth)).astype(np.float32)
             for name in ("query", "key", "value")}
 
 
@@ -72,31 +73,63 @@ def tritonclient_call(url, arrays):
     return call
 
 
-def raw_call(url, arrays):
-    """One keep-alive connection; the request bytes are built once, the answer read whole."""
-    header = json.dumps({
+def binary_body(arrays, parameters=None):
+    """The v2 binary request body (JSON header, then the raw FP32 tensors) and the header's length."""
+    header = {
         "inputs": [{"name": n, "shape": list(a.shape), "datatype": "FP32", "parameters": {"binary_data_size": a.nbytes}}
                    for n, a in arrays.items()],
         "outputs": [{"name": "output", "parameters": {"binary_data": True}}],
-    }).encode()
-    body = header + b"".join(a.tobytes() for a in arrays.values())
+    }
+    if parameters:
+        header["parameters"] = parameters
+    header = json.dumps(header).encode()
+    return header + b"".join(a.tobytes() for a in arrays.values()), len(header)
+
+
+def read_response(connection):
+    """One HTTP/1.1 response from the socket: its head and its body (Content-Length or chunked)."""
+    received = bytearray()
+
+    def fill(size):
+        while len(received) < size:
+            data = connection.recv(1 << 20)
+            assert data, "connection closed mid-response"
+            received.extend(data)
+
+    while (blank := received.find(b"\r\n\r\n")) < 0:
+        fill(len(received) + 1)
+    head, position = bytes(received[:blank]), blank + 4
+    headers = {name.strip().lower(): value.strip() for name, _, value in
+               (line.partition(b":") for line in head.split(b"\r\n")[1:])}
+    if b"content-length" in headers:
+        fill(position + int(headers[b"content-length"]))
+        return head, received[position:]
+    body = bytearray()  # chunked: size line, data, CRLF, until the chunk of size 0 (no trailers)
+    while True:
+        while (line_end := received.find(b"\r\n", position)) < 0:
+            fill(len(received) + 1)
+        size = int(received[position:line_end].split(b";")[0], 16)
+        fill(line_end + 2 + size + 2)
+        body += received[line_end + 2:line_end + 2 + size]
+        position = line_end + 2 + size + 2
+        if size == 0:
+            return head, body
+
+
+def raw_call(url, arrays, model=MODEL, parameters=None):
+    """One keep-alive connection; the request bytes are built once, the answer read whole."""
+    body, header_length = binary_body(arrays, parameters)
     host, port = url.split(":")
-    request = (f"POST /v2/models/{MODEL}/infer HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
-               f"Inference-Header-Content-Length: {len(header)}\r\n\r\n").encode() + body
+    request = (f"POST /v2/models/{model}/infer HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
+               f"Inference-Header-Content-Length: {header_length}\r\n\r\n").encode() + body
     connection = socket.create_connection((host, int(port)))
-    expected = 4 * B * H * L * D
+    expected = arrays["query"].nbytes // arrays["query"].shape[-1] * arrays["value"].shape[-1]
 
     def call():
         connection.sendall(request)
-        answer = bytearray()
-        while b"\r\n\r\n" not in answer:
-            answer += connection.recv(1 << 20)
-        head, _, rest = bytes(answer).partition(b"\r\n\r\n")
-        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
-        received = bytearray(rest)
-        while len(received) < length:
-            received += connection.recv(1 << 20)
-        assert head.startswith(b"HTTP/1.1 200") and length > expected, head
+        head, body = read_response(connection)
+        assert head.startswith(b"HTTP/1.1 200") and len(body) > expected, head
+        return body  # the JSON header, then the output's bytes last
     return call
 
 
