@@ -13,6 +13,7 @@
     X(void, ak_softcap_rows, (float *s, int rows, int cols, long ld, float cap)) \
     X(int, ak_hardmax_row, (float *s, int n)) \
     X(unsigned, ak_max_abs_bits, (const float *x, long n)) \
+    X(void, ak_gelu, (float *x, long n)) \
     X(void, ak_additive_scores, (const float *q, const float *keys, long ld, int n_keys, int hidden, const float *v, float *scores))
 
 KERNELS(DECLARE_VARIANTS)
@@ -62,6 +63,7 @@ void ak_softcap_rows(float *s, int rows, int cols, long ld, float cap) { ak_soft
 int ak_hardmax_row(float *s, int n) { return ak_hardmax_row_baseline(s, n); }
 void ak_additive_scores(const float *q, const float *k, long ld, int n, int h, const float *v, float *o) { ak_additive_scores_baseline(q, k, ld, n, h, v, o); }
 unsigned ak_max_abs_bits(const float *x, long n) { return ak_max_abs_bits_baseline(x, n); }
+void ak_gelu(float *x, long n) { ak_gelu_baseline(x, n); }
 int ak_instruction_level(void) { return AK_LEVEL_BASELINE; }
 const char *ak_instruction_set(void) { return "portable"; }
 #endif

@@ -1,3 +1,4 @@
+import CAttentionKernels
 import Foundation
 
 /// Layer normalisation (Ba et al. 2016) over the last axis:
@@ -263,7 +264,7 @@ enum TransformerLayer {
         var hidden = project(x.scalars, rows: rows, f.w1, bias: f.b1, on: context)
         switch f.activation {
         case .relu: for i in hidden.indices { hidden[i] = max(0, hidden[i]) }
-        case .gelu: for i in hidden.indices { hidden[i] = Float(0.5 * Double(hidden[i]) * (1 + erf(Double(hidden[i]) / 2.squareRoot()))) }
+        case .gelu: hidden.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { ak_gelu(base, $0.count) } }
         }
         return Tensor(uncheckedShape: x.shape, scalars: project(hidden, rows: rows, f.w2, bias: f.b2, on: context))
     }

@@ -45,6 +45,10 @@ void ak_additive_scores(const float *q, const float *keys, long ld, int n_keys, 
 /// One vectorised pass both checks finiteness and bounds magnitudes.
 unsigned ak_max_abs_bits(const float *x, long n);
 
+/// In place on `x[0..<n]`: GELU in its exact form, x·Φ(x) = x/2·(1 + erf(x/√2)), as PyTorch's
+/// default "gelu" (erf within 1.5e-7 absolute).
+void ak_gelu(float *x, long n);
+
 /// The instruction set whose kernels were chosen, for logs and benchmarks.
 const char *ak_instruction_set(void);
 
