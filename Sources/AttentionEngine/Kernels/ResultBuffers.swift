@@ -27,7 +27,10 @@ enum ResultBuffers {
 
     /// `count` floats, uninitialised: the caller writes every element before the array is read.
     static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        // Empty results never reach the initializer: with capacity 0 it writes the count into
+        // the shared empty-array storage, a race between threads (ThreadSanitizer saw it).
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress { adviseHugePages(base, count: count) }
             initialized = count
         }
@@ -35,7 +38,8 @@ enum ResultBuffers {
 
     /// `count` zeros, on huge pages where possible (zeroing a fresh array faults its pages in).
     static func zeros(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let base = buffer.baseAddress {
                 adviseHugePages(base, count: count)
                 base.initialize(repeating: 0, count: count)

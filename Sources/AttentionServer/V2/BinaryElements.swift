@@ -7,6 +7,7 @@ enum BinaryElements {
     /// FP32 as is; FP64 and FP16 rounded to the nearest Float32.
     static func floats(_ bytes: UnsafeRawBufferPointer, as datatype: Datatype) -> [Float] {
         let count = bytes.count / datatype.byteSize
+        guard count > 0 else { return [] }  // capacity 0 would write to the shared empty storage
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             switch datatype {
             case .fp32:
