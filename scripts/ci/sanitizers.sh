@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 export SWIFT_BACKTRACE=enable=no   # the sanitizers print their own reports
 # Reports go to the log, and a report fails the run even when the test passed.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/ci/tsan-suppressions.txt}
 # Under ThreadSanitizer every test runs, but at most this many at once (Swift Testing's
 # default is all of them): its 5-15x slowdown, with every test's synchronous work on the
 # two threads of Swift's cooperative pool, kept live servers' handlers waiting past the
