@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(name: "models-bench", dependencies: ["AttentionModels", "AttentionEngine"]),
         .testTarget(
             name: "AttentionModelsTests",
-            dependencies: ["AttentionModels", "AttentionEngine"],
+            dependencies: ["AttentionModels", "AttentionEngine", "AttentionTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         // Strict JSON reader/writer specialised for numeric tensors (no dependencies).

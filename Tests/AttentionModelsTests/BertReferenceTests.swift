@@ -1,4 +1,5 @@
 import AttentionEngine
+import AttentionTestSupport
 import Foundation
 import Testing
 @testable import AttentionModels
@@ -76,7 +77,7 @@ import Testing
             if let expected = sequence.sentenceEmbedding {
                 let embedding = Array(output.sentenceEmbeddings.scalars[(b * e)..<((b + 1) * e)])
                 expectClose(embedding, expected, 1e-4, "\(name)[\(b)] sentence_embedding")
-                #expect(cosine(embedding, expected) >= 0.99999, "\(name)[\(b)] sentence_embedding cosine")
+                #expect(Reference.cosine(embedding, expected) >= 0.99999, "\(name)[\(b)] sentence_embedding cosine")
             }
         }
     }
@@ -106,14 +107,4 @@ func expectClose(_ actual: [Float], _ expected: [Float], _ tolerance: Float, _ w
     #expect(worst.difference <= tolerance,
             "\(what): largest difference \(worst.difference) at \(worst.index) (\(worst.index >= 0 ? actual[worst.index] : 0) vs \(worst.index >= 0 ? expected[worst.index] : 0))",
             sourceLocation: sourceLocation)
-}
-
-func cosine(_ a: [Float], _ b: [Float]) -> Double {
-    var dot = 0.0, na = 0.0, nb = 0.0
-    for (x, y) in zip(a, b) {
-        dot += Double(x) * Double(y)
-        na += Double(x) * Double(x)
-        nb += Double(y) * Double(y)
-    }
-    return dot / (na.squareRoot() * nb.squareRoot())
 }

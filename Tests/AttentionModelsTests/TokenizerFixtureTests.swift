@@ -16,7 +16,7 @@ import Testing
             let json = try ModelJSON.parse([UInt8](bytes))
             guard case .array(let fields) = json, fields.count == 5, let text = fields[0].string,
                   case .array(let ids) = fields[3], let n0 = fields[4].integer else {
-                throw TestModel.TestModelMissing(description: "tokenizer.jsonl line \(number + 1) is malformed")
+                throw MalformedFixture(description: "tokenizer.jsonl line \(number + 1) is malformed")
             }
             return Line(text: text, pair: fields[1].string, maxLength: fields[2].integer.map { Int($0) },
                         ids: ids.compactMap { $0.integer.map { Int($0) } }, typeZeroCount: Int(n0))
@@ -38,4 +38,8 @@ import Testing
         }
         #expect(failures.isEmpty, "\(failures.count) of \(lines.count) lines differ:\n\(failures.prefix(20).joined(separator: "\n"))")
     }
+}
+
+struct MalformedFixture: Error, CustomStringConvertible {
+    let description: String
 }

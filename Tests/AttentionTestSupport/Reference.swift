@@ -13,6 +13,17 @@ public enum Reference {
 
     public static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
+    /// The cosine of two vectors, a·b / (|a| |b|), in Float64 whatever their element type.
+    public static func cosine<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ b: [B]) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for (x, y) in zip(a, b) {
+            dot += Double(x) * Double(y)
+            na += Double(x) * Double(x)
+            nb += Double(y) * Double(y)
+        }
+        return dot / (na.squareRoot() * nb.squareRoot())
+    }
+
     /// x · W + b, row by row.
     public static func project(_ x: Matrix64, _ w: Matrix64, _ b: [Double]? = nil) -> Matrix64 {
         let columns = w.first?.count ?? 0

@@ -1,5 +1,6 @@
 import AttentionEngine
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -52,7 +53,7 @@ import Testing
                     #expect(item["object"] as? String == "embedding")
                     #expect(item["index"] as? Int == index)
                     let embedding = flatten(item["embedding"])
-                    #expect(cosine(embedding, sequence.sentenceEmbedding) >= 0.99999, "\(name) [\(index)]")
+                    #expect(Reference.cosine(embedding, sequence.sentenceEmbedding) >= 0.99999, "\(name) [\(index)]")
                     expectClose(item["embedding"], sequence.sentenceEmbedding)
                 }
             }

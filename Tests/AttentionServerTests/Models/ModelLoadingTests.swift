@@ -1,4 +1,5 @@
 import AttentionServer
+import AttentionTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 @Suite struct ModelLoadingTests {
     /// A copy of the test model's folder (its weights linked, not copied) that `damage` changes.
     func folder(_ damage: (URL) throws -> Void) throws -> URL {
-        let source = URL(fileURLWithPath: try ServedTestModel.folder.get())
+        let source = URL(fileURLWithPath: try TestModelFolder.path())
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func twoModelsOfOneNameAreRefused() throws {
-        let path = try ServedTestModel.folder.get()
+        let path = try TestModelFolder.path()
         #expect(throws: ModelLoadError.self) { try ServedModel.load(all: ["m=\(path)", "m=\(path)"]) }
     }
 
