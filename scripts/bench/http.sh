@@ -20,37 +20,8 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 
-SCRATCH=${SCRATCH:-.build}
-if [ -n "${BINARY:-}" ]; then
-    binary=$BINARY  # a server built elsewhere, e.g. a copy of an earlier build to compare with
-else
-    swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
-    binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
-fi
-source scripts/e2e/server.sh  # free_port
-port=$(free_port)
-work=$(mktemp -d)
-"$binary" --host 127.0.0.1 --port "$port" --log-level warning >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
-
-python3 - "$work/post.lua" <<'PY'
-import json, random, sys
-random.seed(16)
-m = lambda r, c: [[round(random.uniform(-1, 1), 6) for _ in range(c)] for _ in range(r)]
-body = json.dumps({"query": m(16, 16), "key": m(16, 16), "value": m(16, 16)})
-open(sys.argv[1], "w").write(
-    'wrk.method = "POST"\n'
-    'wrk.headers["Content-Type"] = "application/json"\n'
-    f'wrk.body = {json.dumps(body)}\n')
-PY
-curl -fs "http://127.0.0.1:$port/v1/attention" --data-binary "@-" -H 'Content-Type: application/json' \
-    < <(python3 -c "import json,re; s=open('$work/post.lua').read(); print(json.loads(re.search(r'wrk.body = (.*)', s).group(1)))") >/dev/null
-
-cpu_ticks() {  # user + system clock ticks of the server so far
-    awk '{ print $14 + $15 }' "/proc/$server/stat"
-}
+source scripts/bench/small_post.sh  # binary, port, server, work/post.json and post.lua, cpu_ticks
+curl -fs "http://127.0.0.1:$port/v1/attention" -H 'Content-Type: application/json' --data-binary "@$work/post.json" >/dev/null
 
 run() {  # name, wrk arguments…; prints "requests/s p50 p99 errors cpu-µs-per-request"
     local name=$1; shift

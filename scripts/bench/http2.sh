@@ -25,36 +25,9 @@ for tool in wrk h2load; do
     command -v $tool >/dev/null || { echo "$tool not found: apt-get install wrk nghttp2-client" >&2; exit 1; }
 done
 
-SCRATCH=${SCRATCH:-.build}
-if [ -n "${BINARY:-}" ]; then
-    binary=$BINARY
-else
-    swift build -c release --scratch-path "$SCRATCH" --product attention-server >/dev/null
-    binary=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/attention-server
-fi
-source scripts/e2e/server.sh  # free_port
-port=$(free_port)
-work=$(mktemp -d)
-"$binary" --host 127.0.0.1 --port "$port" --grpc-port 0 --log-level warning >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
+source scripts/bench/small_post.sh  # binary, port, server, work/post.json and post.lua, cpu_ticks
 url="http://127.0.0.1:$port/v1/attention"
-
-python3 - "$work/post.json" "$work/post.lua" <<'PY'
-import json, random, sys
-random.seed(16)
-m = lambda r, c: [[round(random.uniform(-1, 1), 6) for _ in range(c)] for _ in range(r)]
-body = json.dumps({"query": m(16, 16), "key": m(16, 16), "value": m(16, 16)})
-open(sys.argv[1], "w").write(body)
-open(sys.argv[2], "w").write(
-    'wrk.method = "POST"\n'
-    'wrk.headers["Content-Type"] = "application/json"\n'
-    f'wrk.body = {json.dumps(body)}\n')
-PY
 curl -fs --http2-prior-knowledge "$url" -H 'Content-Type: application/json' --data-binary "@$work/post.json" >/dev/null
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
 
 # run NAME COMMAND...: prints "requests/s non-2xx cpu-µs-per-request"
 run() {

@@ -5,6 +5,7 @@ running release servers, in alternation, 3 rounds of SECONDS each. CPU is read f
 Usage, from the repository root (the venv needs grpcio-tools):
   .venv-e2e/bin/python -m scripts.bench.server_cpu SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
 """
+import os
 import statistics
 import sys
 import time
@@ -15,7 +16,7 @@ from scripts.bench.v2 import problem, raw_call
 
 def cpu_milliseconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000.0 / 100  # utime + stime, in clock ticks of 10 ms
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")  # utime + stime, in clock ticks
 
 
 def main():
