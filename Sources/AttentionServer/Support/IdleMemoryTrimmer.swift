@@ -24,7 +24,7 @@ struct IdleMemoryTrimmer: Service {
     }
 
     let look: @Sendable () -> Look
-    var period: Duration = .seconds(1)
+    let period: Duration
 
     init(engine: AttentionEngine, period: Duration = .seconds(1)) {
         look = { let status = engine.status; return Look(admitted: status.admitted, admissions: status.admissions) }
