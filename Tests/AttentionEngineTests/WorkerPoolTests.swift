@@ -57,12 +57,16 @@ import Testing
         let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 1, workerNice: nice))
         let callerNice = ak_thread_nice()
         let seen = try await engine.pool.run(try engine.admit()) { context in
-            let values = Mutex<[Int32]>([])
-            context.forEach(8) { _ in
-                values.withLock { $0.append(ak_thread_nice()) }
+            // One slot per index, published by the pool's join. (A `Mutex` here drew a ThreadSanitizer
+            // report: its contended path waits in a futex TSan cannot see.)
+            let values = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 8)
+            values.initialize(repeating: .min)  // a slot never run fails the check below
+            defer { values.deallocate() }
+            context.forEach(8) { index in
+                values[index] = ak_thread_nice()
                 usleep(2000)  // long enough for the second worker to take some
             }
-            return values.withLock { $0 }
+            return Array(values)
         }.value
         // At least the nice asked for (a process already nicer than that keeps its own value).
         #expect(seen.count == 8 && seen.allSatisfy { Int($0) >= max(nice, Int(callerNice)) })
