@@ -205,7 +205,7 @@ let package = Package(
 //       --product fuzz-tensor-json --scratch-path .build-fuzz
 if Context.environment["ATTENTION_FUZZ"] == "1" {
     package.products += ["fuzz-tensor-json", "fuzz-v1-request", "fuzz-v2-request", "fuzz-content-coding", "fuzz-grpc-request",
-                         "fuzz-safetensors", "fuzz-tokenizer"].map {
+                         "fuzz-safetensors", "fuzz-tokenizer", "fuzz-model-request"].map {
         .executable(name: $0, targets: [$0])
     }
     package.targets += [
@@ -229,5 +229,8 @@ if Context.environment["ATTENTION_FUZZ"] == "1" {
                           path: "Fuzz/Sources/fuzz-safetensors"),
         .executableTarget(name: "fuzz-tokenizer", dependencies: ["FuzzSupport", "AttentionModels"],
                           path: "Fuzz/Sources/fuzz-tokenizer"),
+        .executableTarget(name: "fuzz-model-request",
+                          dependencies: ["FuzzSupport", "AttentionServer", "AttentionModels", .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Fuzz/Sources/fuzz-model-request"),
     ]
 }

