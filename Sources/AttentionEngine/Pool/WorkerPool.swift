@@ -135,12 +135,14 @@ final class WorkerPool: @unchecked Sendable {
             return try await runInline(admission, work)
         }
         let job = Job()
+        defer { handOff() }  // the caller's side of the hand-off, after the resume
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobOutcome<T>, Error>) in
                 job.body = { job in
                     let started = ContinuousClock.now
                     let value = work(ParallelContext(pool: self, job: job))
                     let timing = JobTiming(queued: started - job.enqueued, compute: .now - started)
+                    self.handOff()  // the worker's side, before the resume
                     if job.isCancelled {
                         continuation.resume(throwing: CancellationError())
                     } else {
@@ -154,6 +156,18 @@ final class WorkerPool: @unchecked Sendable {
         } onCancel: {
             cancel(job)
         }
+    }
+
+    /// A lock taken by the worker after a job and by its caller after the resume. The
+    /// continuation already orders the job's writes before the caller's reads, but through the
+    /// Swift runtime's atomics, which ThreadSanitizer does not see when the resume wins the race
+    /// with the caller's suspension: it reported a result's writes racing its encoder's reads.
+    /// A mutex is an edge it sees; uncontended, it costs well under a microsecond a job.
+    private let handOffLock = NSLock()
+
+    private func handOff() {
+        handOffLock.lock()
+        handOffLock.unlock()
     }
 
     /// Takes a worker's place for a job run by the caller, when no job waits and a worker is free.
