@@ -1,7 +1,9 @@
-"""Server CPU per call on the large v2 problem (B=1, H=8, L=S=1024, d=64, no weights): gRPC
+"""Server and client CPU per call on the large v2 problem (B=1, H=8, L=S=1024, d=64, no weights): gRPC
 (a plain grpcio stub, causal and not) and REST binary (bench.v2's raw client), for one or more
 running release servers, in alternation, 3 rounds of SECONDS each. CPU is read from
-/proc/PID/stat around the calls, so it counts the server's work only, whatever the client costs.
+/proc/PID/stat around the calls, so it counts the server's work only, whatever the client costs;
+the client's own CPU (this process, grpcio's threads included) is read beside it, which says how
+much of a wall time is the client's.
 Usage, from the repository root (the venv needs grpcio-tools):
   .venv-e2e/bin/python -m scripts.bench.server_cpu SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
 """
@@ -31,17 +33,18 @@ def main():
                                     ("gRPC none", grpc_call(f"127.0.0.1:{grpc}", arrays, False, messages, services)),
                                     ("REST binary none", raw_call(f"127.0.0.1:{http}", arrays))):
                 call()  # warm: the connection and the server's buffers
-                cpu, start, calls = cpu_milliseconds(pid), time.time(), 0
+                cpu, client, start, calls = cpu_milliseconds(pid), time.process_time(), time.time(), 0
                 while time.time() - start < seconds:
                     call()
                     calls += 1
                 wall = (time.time() - start) * 1000 / calls
-                rows.setdefault((name, call_name), []).append(((cpu_milliseconds(pid) - cpu) / calls, wall))
-    print("| server | call | server CPU ms/call (median of 3) | wall ms/call (median of 3) |")
-    print("|---|---|--:|--:|")
+                client = (time.process_time() - client) * 1000 / calls
+                rows.setdefault((name, call_name), []).append(((cpu_milliseconds(pid) - cpu) / calls, client, wall))
+    print("| server | call | server CPU ms/call | client CPU ms/call | wall ms/call |")
+    print("|---|---|--:|--:|--:|")
     for (name, call_name), values in rows.items():
-        print(f"| {name} | {call_name} | {statistics.median(v[0] for v in values):.1f} | "
-              f"{statistics.median(v[1] for v in values):.1f} |")
+        print(f"| {name} | {call_name} | " + " | ".join(f"{statistics.median(v[i] for v in values):.1f}" for i in range(3)) + " |")
+    print("\nmedians of 3 rounds")
 
 
 if __name__ == "__main__":

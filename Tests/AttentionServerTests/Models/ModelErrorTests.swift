@@ -11,6 +11,9 @@ import Testing
         let model = try ServedTestModel.model()
         return makeApplication({ configuration in
             configuration.models = [model]
+            // The truncated requests are whole 256-token forward passes: under ThreadSanitizer on a
+            // busy machine one took over the default 30-s deadline (a 504, not what is tested here).
+            configuration.requestTimeout = .seconds(300)
             adjust(&configuration)
         })
     }
@@ -41,7 +44,7 @@ import Testing
             expectProblem(malformed, 400)
             // The server is well afterwards, and truncation is asked for by name.
             let truncated = try await post(client, "/v1/embeddings", ["model": "minilm", "input": Self.long, "truncate": true])
-            #expect(truncated.status == .ok)
+            #expect(truncated.status == .ok, "\(truncated.json)")
             #expect((truncated.json["usage"] as? [String: Int])?["prompt_tokens"] == 256)
         }
     }
@@ -75,6 +78,7 @@ import Testing
             try await refuse(["text": "a", "format": "svg", "view": "head", "layer": 6], 422, pointer: "/layer", "between 0 and 5")
             try await refuse(["text": "a", "format": "svg", "layer": 1], 422, pointer: "/layer", "\"view\": \"head\"")
             let truncated = try await post(client, "/v1/models/minilm/attention", ["text": Self.long, "truncate": true, "layers": [0], "heads": [0]])
+            #expect(truncated.status == .ok, "\(truncated.json)")
             #expect((truncated.json["token_ids"] as? [Int])?.count == 256)
         }
     }
