@@ -17,7 +17,7 @@ struct GRPCCodec: InferenceCodec {
         let typed = message.inputs.reduce(0) { total, input in
             let contents = input.contents
             return total + contents.fp32Contents.count + contents.fp64Contents.count + contents.intContents.count
-                + contents.int64Contents.count + contents.boolContents.count
+                + contents.int64Contents.count + contents.boolContents.count + contents.bytesContents.count
         }
         return raw + typed
     }
@@ -29,6 +29,7 @@ struct GRPCCodec: InferenceCodec {
             let contents = input.contents
             return total + 4 * (contents.fp32Contents.count + contents.intContents.count)
                 + 8 * (contents.fp64Contents.count + contents.int64Contents.count) + contents.boolContents.count
+                + contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
         }
     }
 
