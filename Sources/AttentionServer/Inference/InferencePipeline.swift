@@ -6,7 +6,7 @@ import Hummingbird
 /// admission (refused at once when the pool is full, before the request is read) → the
 /// request (`receive`: an HTTP body, a gRPC message) → decode (the protocol's
 /// ``InferenceCodec``) on the serialization threads when large → compute on the engine's
-/// pool → encode → metrics.
+/// pool (an ``InferenceWork``: a mechanism's job or a model's forward pass) → encode → metrics.
 ///
 /// Everything after admission runs under the request's deadline and is cancelled if the
 /// client leaves (``RequestScope``). The front ends add only their transport: HTTP bodies and
@@ -32,9 +32,9 @@ struct InferencePipeline: Sendable {
         let (output, timing) = try await RequestScope.run(deadline: deadline, connection: connection) {
             let input = try await receive()
             let decoded = try await serialization.run(bytes: codec.decodingCost(input)) { try codec.decode(input) }
-            let computed: AttentionEngine.Computed
+            let computed: (result: Codec.Work.Result, timing: JobTiming)
             do {
-                computed = try await codec.job(decoded).run(on: engine, admission: admission)
+                computed = try await codec.job(decoded).compute(on: engine, admission: admission)
             } catch let error as EngineError {
                 throw Self.problem(error, retryAfter: retryAfter)
             }

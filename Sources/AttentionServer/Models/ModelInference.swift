@@ -24,6 +24,13 @@ struct ForwardPass: Sendable {
     var attentionLayers: Set<Int> = []
 }
 
+extension ForwardPass: InferenceWork {
+    func compute(on engine: AttentionEngine, admission: Admission) async throws -> (result: BertModel.Output, timing: JobTiming) {
+        let output = try await model.model.run(batch, attentionLayers: attentionLayers, on: engine, admission: admission)
+        return (output, output.timing)
+    }
+}
+
 extension InferencePipeline {
     /// Answers a model request on the path of every inference request: admission (503 when the
     /// pool is full, before the body is read), the deadline and the client's presence, the
@@ -45,8 +52,7 @@ extension InferencePipeline {
                 }
                 let output: BertModel.Output
                 do {
-                    output = try await pass.model.model.run(pass.batch, attentionLayers: pass.attentionLayers, on: engine,
-                                                            admission: admission)
+                    output = try await pass.compute(on: engine, admission: admission).result
                 } catch let error as EngineError {
                     throw Self.problem(error, retryAfter: retryAfter)
                 }
