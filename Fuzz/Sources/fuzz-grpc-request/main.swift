@@ -20,7 +20,7 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let selector = input.first else { return 0 }
     let model = Mechanism.all[Int(selector) % Mechanism.all.count]
     guard let message = try? Inference_ModelInferRequest(serializedBytes: Array(input.dropFirst())) else { return 0 }
-    precondition(GRPCCodec.tensorBytes(message) >= 0)
+    precondition(GRPCInferenceRequest.tensorBytes(message) >= 0)
     do {
         _ = try GRPCCodec(mechanism: model, budget: budget).decode(message)
     } catch {

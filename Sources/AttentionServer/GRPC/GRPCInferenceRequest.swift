@@ -10,6 +10,17 @@ import TensorJSON
 /// `raw_input_contents` (what tritonclient and KServe send for NumPy data: the binary
 /// tensor layout, little-endian) or from typed `contents` (what KServe sends for lists).
 enum GRPCInferenceRequest {
+    /// The bytes of a message's tensors: raw contents as sent, typed contents at their
+    /// element sizes (what the binary form would take).
+    static func tensorBytes(_ message: Inference_ModelInferRequest) -> Int {
+        message.rawInputContents.reduce(0) { $0 + $1.count } + message.inputs.reduce(0) { total, input in
+            let contents = input.contents
+            return total + 4 * (contents.fp32Contents.count + contents.intContents.count)
+                + 8 * (contents.fp64Contents.count + contents.int64Contents.count) + contents.boolContents.count
+                + contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
+        }
+    }
+
     static func read(_ message: Inference_ModelInferRequest) throws(InferenceError) -> InferenceRequest {
         var request = InferenceRequest(parameters: JSONObject(), inputs: [], outputs: nil, binaryDataOutput: true)
         request.id = message.id.isEmpty ? nil : message.id
