@@ -69,7 +69,7 @@ enum GRPCInferenceRequest {
         }
         let shape = input.shape.map { Int($0) }
         if let raw {
-            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: raw.count, source: "raw_input_contents size") {
+            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: raw.count, source: "its raw_input_contents has") {
                 throw .badRequest("Input '\(name)' \(mismatch).")
             }
             let values = try raw.withUnsafeBytes { bytes in

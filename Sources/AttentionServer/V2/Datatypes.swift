@@ -28,16 +28,16 @@ enum Datatype: String, Sendable, CaseIterable {
     /// Why `size` bytes of binary data cannot hold `count` elements of this type (nil when
     /// they can): fixed-size types need exactly `count` × ``byteSize``; BYTES at least the
     /// `count` length prefixes (the lengths themselves are checked as the elements are read).
-    /// `source` names where the bytes are (`binary_data_size`, `raw_input_contents`).
+    /// `source` says where the size was read, before it: "its binary_data_size is".
     func binarySizeMismatch(count: Int, shape: [Int], size: Int, source: String) -> String? {
         let (expected, overflow) = count.multipliedReportingOverflow(by: byteSize)
         let described = "shape \(Shape.describe(shape)) of \(rawValue)"
         if self == .bytes {
             guard overflow || size < expected else { return nil }
-            return "has \(described), whose \(count) length prefixes alone are \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its \(source) is \(size)"
+            return "has \(described), whose \(count) length prefixes alone are \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but \(source) \(size)"
         }
         guard overflow || expected != size else { return nil }
-        return "has \(described), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its \(source) is \(size)"
+        return "has \(described), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but \(source) \(size)"
     }
 }
 

@@ -54,7 +54,7 @@ struct InputTensor: Sendable {
         let data = object["data"]
         switch (binarySize, data) {
         case (let size?, nil):
-            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: size, source: "binary_data_size") {
+            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: size, source: "its binary_data_size is") {
                 throw .badRequest("Input '\(name)' \(mismatch).")
             }
         case (nil, nil):
