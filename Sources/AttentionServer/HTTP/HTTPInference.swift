@@ -57,6 +57,8 @@ private struct ContentCoded<Base: HTTPInferenceCodec>: InferenceCodec {
 
     func job(_ decoded: Base.Decoded) -> Base.Work { base.job(decoded) }
 
+    func label(_ decoded: Base.Decoded) -> String? { base.label(decoded) }
+
     func encodingCost(_ result: Base.Work.Result, _ decoded: Base.Decoded) -> Int {
         base.encodingCost(result, decoded)
     }

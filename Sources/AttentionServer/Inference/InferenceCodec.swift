@@ -25,4 +25,12 @@ protocol InferenceCodec: Sendable {
     /// The work of encoding, in bytes of JSON.
     func encodingCost(_ result: Work.Result, _ decoded: Decoded) -> Int
     func encode(_ result: Work.Result, _ decoded: Decoded) -> Output
+
+    /// The request's label in the metrics when only its body says it (the model an embeddings
+    /// request names); nil keeps the label the caller gave.
+    func label(_ decoded: Decoded) -> String?
+}
+
+extension InferenceCodec {
+    func label(_ decoded: Decoded) -> String? { nil }
 }
