@@ -28,7 +28,7 @@ struct GRPCCodec<Model: V2Model>: InferenceCodec {
     func job(_ decoded: V2Decoded<Model>) -> Model.Work { decoded.work }
 
     func encodingCost(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> Int {
-        model.outputs(result, decoded.selection).reduce(0) { $0 + $1.byteCount } / InferenceRequest.binaryCostDivisor
+        model.outputSizes(result, decoded.selection).reduce(0) { $0 + $1.bytes } / InferenceRequest.binaryCostDivisor
     }
 
     func encode(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> Inference_ModelInferResponse {

@@ -154,6 +154,21 @@ struct TextModel: V2Model {
         }
     }
 
+    /// From the shapes: the attentions are not gathered twice.
+    func outputSizes(_ result: BertModel.Output, _ selection: Selection) -> [(bytes: Int, binary: Bool)] {
+        let n = result.lengths.count, t = result.lastHiddenState.shape[1]
+        let attentions = result.attentions.compactMap { $0 }.reduce(0) { $0 + $1.scalars.count }
+        return selection.outputs.map { output, binary in
+            let bytes = switch output {
+            case .sentenceEmbedding: 4 * result.sentenceEmbeddings.scalars.count
+            case .lastHiddenState: 4 * result.lastHiddenState.scalars.count
+            case .attentions: 4 * attentions
+            case .tokenIds, .attentionMask: 8 * n * t
+            }
+            return (bytes, binary)
+        }
+    }
+
     /// `[N, layers, heads, T, T]` from each layer's `[N, heads, T, T]` (every layer was computed
     /// with its weights when `attentions` was selected).
     private static func attentions(_ result: BertModel.Output) -> ([Int], ResponseTensor.Values) {

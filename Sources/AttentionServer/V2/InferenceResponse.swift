@@ -79,10 +79,11 @@ enum InferenceResponse {
     }
 
     /// The work of encoding, in bytes of JSON for ``SerializationThreads``: binary outputs are copied
-    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed.
-    static func encodingCost(_ outputs: [ResponseTensor]) -> Int {
-        outputs.reduce(256) { cost, output in
-            cost + (output.binary ? output.byteCount / InferenceRequest.binaryCostDivisor : 12 * output.count)
+    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed, about 12 bytes for each
+    /// element of 4 or 8 bytes.
+    static func encodingCost(_ sizes: [(bytes: Int, binary: Bool)]) -> Int {
+        sizes.reduce(256) { cost, output in
+            cost + (output.binary ? output.bytes / InferenceRequest.binaryCostDivisor : 3 * output.bytes)
         }
     }
 

@@ -21,7 +21,7 @@ struct V2Codec<Model: V2Model>: HTTPInferenceCodec {
     func job(_ decoded: V2Decoded<Model>) -> Model.Work { decoded.work }
 
     func encodingCost(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> Int {
-        InferenceResponse.encodingCost(model.outputs(result, decoded.selection))
+        InferenceResponse.encodingCost(model.outputSizes(result, decoded.selection))
     }
 
     func encode(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> HTTPAnswer {

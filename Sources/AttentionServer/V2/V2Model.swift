@@ -25,6 +25,16 @@ protocol V2Model: Sendable {
     func decode(_ request: InferenceRequest) throws(InferenceError) -> (work: Work, selection: Selection)
     /// The selected outputs of `result`, in the order asked.
     func outputs(_ result: Work.Result, _ selection: Selection) -> [ResponseTensor]
+    /// The bytes of each output ``outputs(_:_:)`` gives, and whether it goes binary, without
+    /// building them: what the codecs price their encoding by (``SerializationThreads``).
+    func outputSizes(_ result: Work.Result, _ selection: Selection) -> [(bytes: Int, binary: Bool)]
+}
+
+extension V2Model {
+    /// From the outputs themselves: for models whose outputs are the result's tensors, uncopied.
+    func outputSizes(_ result: Work.Result, _ selection: Selection) -> [(bytes: Int, binary: Bool)] {
+        outputs(result, selection).map { ($0.byteCount, $0.binary) }
+    }
 }
 
 /// A v2 request decoded for a model: its id (echoed), the work, the outputs selected.

@@ -14,6 +14,8 @@ import Testing
         var configuration = ServerConfiguration(port: 0, workers: 2, codecThreads: 1)
         configuration.models = [try ServedTestModel.model()]
         configuration.maxWeights = maxWeights
+        // Not a test of deadlines: the default 30 s can pass while the whole suite shares two cores.
+        configuration.requestTimeout = .seconds(600)
         let engine = AttentionEngine(configuration: .init(workers: 2, queueDepth: 4))
         let pipeline = InferencePipeline(engine: engine, configuration: configuration, metrics: ServerMetrics(),
                                          connections: ConnectionRegistry(), serialization: SerializationThreads(threads: .singleton))
