@@ -304,6 +304,16 @@ MODEL = {
     "attention-out-of-range": b"\x01" + json.dumps({"text": "a", "layers": [6], "heads": [-1]}).encode(),
     "attention-view-without-svg": b"\x01" + json.dumps({"text": "a", "view": "head"}).encode(),
     "not-json": b"\x00{\"model\": ",
+    # Selector 4: the model as a v2 model (text BYTES [N]); a line with the binary header's value, then the body.
+    "v2-text-json": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [2], ["The cat sat.", "日本語 🙂"])],
+                                             "outputs": [{"name": "sentence_embedding"}, {"name": "token_ids"}]}).encode(),
+    "v2-text-binary": b"\x04" + v2_seed(0, {"inputs": [v2_input("text", "BYTES", [2], binary_size=len(byte_strings(["ab", "c d"])))],
+                                            "parameters": {"truncate": True, "binary_data_output": True}},
+                                        binary=byte_strings(["ab", "c d"]))[1:],
+    "v2-text-attentions": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [1], ["word " * 300])],
+                                                   "parameters": {"truncate": True}, "outputs": [{"name": "attentions"}]}).encode(),
+    "v2-text-empty": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [2], ["a", ""])]}).encode(),
+    "v2-text-wrong-type": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "FP32", [1], [1.0])]}).encode(),
 }
 
 def write(target, seeds):
