@@ -62,7 +62,7 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 /// The v2 form: a header line, then the body, decoded by the text model's codec.
-func fuzzV2(_ input: ArraySlice<UInt8>) {
+func fuzzV2(_ input: Slice<UnsafeRawBufferPointer>) {
     let lineEnd = input.firstIndex(of: UInt8(ascii: "\n")) ?? input.endIndex
     let headerLine = input[..<lineEnd]
     let headerLength = headerLine.isEmpty ? nil : String(decoding: headerLine, as: UTF8.self)
