@@ -85,6 +85,11 @@ def floats(values):
     return struct.pack(f"<{len(values)}f", *values)
 
 
+def byte_strings(texts):
+    """BYTES elements in the binary layout: a 4-byte little-endian length, then the UTF-8 bytes."""
+    return b"".join(struct.pack("<I", len(t.encode())) + t.encode() for t in texts)
+
+
 V2 = {
     "sdpa-json": v2_seed(0, {"id": "1", "inputs": [
         v2_input("query", "FP32", [2, 2], [1, 0, 0, 1]),
@@ -121,6 +126,15 @@ V2 = {
         binary=floats([1, 0, 0, 1, 1, 1])),
     "binary-short": v2_seed(0, {"inputs": [v2_input("query", "FP32", [2, 2], binary_size=16)]},
                             binary=floats([1, 2])),
+    # BYTES (the models' `text`): parsed for any model, then refused by a mechanism's inputs.
+    "bytes-json": v2_seed(0, {"inputs": [v2_input("text", "BYTES", [3], ["a sentence", ["é中😀"], ""])]}, header=False),
+    "bytes-binary": v2_seed(0, {"inputs": [v2_input("text", "BYTES", [2], binary_size=len(byte_strings(["ab", "c"])))],
+                                "outputs": [{"name": "sentence_embedding"}]},
+                            binary=byte_strings(["ab", "c"])),
+    "bytes-length-past-end": v2_seed(0, {"inputs": [v2_input("text", "BYTES", [2], binary_size=9)]},
+                                     binary=struct.pack("<I", 2) + b"ab" + struct.pack("<I", 0xFFFFFFFF)[:3]),
+    "bytes-huge-length": v2_seed(0, {"inputs": [v2_input("text", "BYTES", [1], binary_size=5)]},
+                                 binary=struct.pack("<I", 0xFFFFFFF0) + b"x"),
     "header-too-long": bytes([0]) + b"999\n{}",
     "header-negative": bytes([0]) + b"-1\n{}",
 }
@@ -200,6 +214,12 @@ GRPC = {
                                 raw=[], parameters=[("num_heads", 2), ("weights_mode", "per_head")]),
     "positional": grpc_seed(4, [], parameters=[("length", 4), ("dim", 6), ("base", 100.0)]),
     "huge-shape": grpc_seed(0, [grpc_input("query", "FP32", [1 << 40, 1 << 40])], raw=[b"\x00" * 8]),
+    # BYTES: typed bytes_contents (field 8, one per element) and raw contents with length prefixes.
+    "bytes-typed": grpc_seed(0, [grpc_input("text", "BYTES", [2], field(8, b"a sentence") + field(8, "é中".encode()))],
+                             outputs=["sentence_embedding"]),
+    "bytes-raw": grpc_seed(0, [grpc_input("text", "BYTES", [2])], raw=[byte_strings(["ab", ""])]),
+    "bytes-raw-bad-length": grpc_seed(0, [grpc_input("text", "BYTES", [2])],
+                                      raw=[struct.pack("<I", 1) + b"a" + struct.pack("<I", 1 << 31)]),
 }
 
 
@@ -284,6 +304,16 @@ MODEL = {
     "attention-out-of-range": b"\x01" + json.dumps({"text": "a", "layers": [6], "heads": [-1]}).encode(),
     "attention-view-without-svg": b"\x01" + json.dumps({"text": "a", "view": "head"}).encode(),
     "not-json": b"\x00{\"model\": ",
+    # Selector 4: the model as a v2 model (text BYTES [N]); a line with the binary header's value, then the body.
+    "v2-text-json": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [2], ["The cat sat.", "日本語 🙂"])],
+                                             "outputs": [{"name": "sentence_embedding"}, {"name": "token_ids"}]}).encode(),
+    "v2-text-binary": b"\x04" + v2_seed(0, {"inputs": [v2_input("text", "BYTES", [2], binary_size=len(byte_strings(["ab", "c d"])))],
+                                            "parameters": {"truncate": True, "binary_data_output": True}},
+                                        binary=byte_strings(["ab", "c d"]))[1:],
+    "v2-text-attentions": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [1], ["word " * 300])],
+                                                   "parameters": {"truncate": True}, "outputs": [{"name": "attentions"}]}).encode(),
+    "v2-text-empty": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "BYTES", [2], ["a", ""])]}).encode(),
+    "v2-text-wrong-type": b"\x04\n" + json.dumps({"inputs": [v2_input("text", "FP32", [1], [1.0])]}).encode(),
 }
 
 def write(target, seeds):

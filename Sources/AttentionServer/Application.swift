@@ -41,8 +41,8 @@ public func buildApplication(
     var table = RouteTable()
     table.add(HealthController.paths + IndexController.paths, method: .get)
     table.add(V1Controller.paths, method: .post)
-    table.add(V2Controller.getPaths, method: .get)
-    table.add(V2Controller.postPaths, method: .post)
+    table.add(V2Controller.getPaths(models: configuration.models.map(\.name)), method: .get)
+    table.add(V2Controller.postPaths(models: configuration.models.map(\.name)), method: .post)
     table.add(ModelsController.getPaths, method: .get)
     table.add(ModelsController.postPaths, method: .post)
 

@@ -4,7 +4,9 @@
 # virtual environment if missing, starts the release server with the model, runs
 # scripts/e2e/embeddings_openai.py (float and base64 answers against the
 # sentence-transformers reference in Tests/AttentionModelsTests/Fixtures/bert.json, and a
-# refusal), then stops the server with SIGTERM and requires exit 0.
+# refusal), then scripts/e2e/embeddings_triton.py with tritonclient.http and, in a process of
+# its own, tritonclient.grpc (the model as a v2 model: BYTES texts in, sentence_embedding
+# against the same reference), then stops the server with SIGTERM and requires exit 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,10 +18,26 @@ venv=${OPENAI_VENV:-.venv-openai}
 python=$venv/bin/python
 "$python" -c 'import openai' 2>/dev/null || "$python" -m pip install -q 'openai==3.63.0'
 
+# tritonclient's HTTP and gRPC clients, in the environments of scripts/e2e/v2.sh and grpc.sh.
+e2e_venv=${E2E_VENV:-.venv-e2e}
+[ -x "$e2e_venv/bin/python" ] || python3 -m venv "$e2e_venv"
+"$e2e_venv/bin/python" -c 'import tritonclient.http, numpy' 2>/dev/null ||
+    "$e2e_venv/bin/python" -m pip install -q 'tritonclient[http]==2.73.0' 'numpy==2.4.6'
+grpc_venv=${GRPC_VENV:-.venv-grpc}
+[ -x "$grpc_venv/bin/python" ] || python3 -m venv "$grpc_venv"
+"$grpc_venv/bin/python" -c 'import tritonclient.grpc, numpy' 2>/dev/null ||
+    "$grpc_venv/bin/python" -m pip install -q 'tritonclient[grpc]==2.73.0' 'protobuf<7' 'numpy==2.4.6'
+
 source scripts/e2e/server.sh
-start_server /ready --model "minilm=$folder"
+grpc_port=$(free_port)
+start_server /ready --model "minilm=$folder" --grpc-port "$grpc_port"
 
 echo "== python -m scripts.e2e.embeddings_openai"
 "$python" -m scripts.e2e.embeddings_openai --url "http://127.0.0.1:$port/v1"
+
+echo "== python -m scripts.e2e.embeddings_triton (tritonclient.http)"
+"$e2e_venv/bin/python" -m scripts.e2e.embeddings_triton --protocol http --url "127.0.0.1:$port"
+echo "== python -m scripts.e2e.embeddings_triton (tritonclient.grpc)"
+"$grpc_venv/bin/python" -m scripts.e2e.embeddings_triton --protocol grpc --url "127.0.0.1:$grpc_port"
 
 stop_server e2e/embeddings.sh

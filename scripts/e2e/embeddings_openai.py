@@ -7,12 +7,10 @@ import argparse
 import array
 import base64
 import json
-import math
-import pathlib
 
 import openai
 
-FIXTURE = pathlib.Path(__file__).resolve().parents[2] / "Tests/AttentionModelsTests/Fixtures/bert.json"
+from scripts.e2e.embedding_reference import FIXTURE, compare
 
 
 def floats(embedding):
@@ -22,15 +20,6 @@ def floats(embedding):
         values.frombytes(base64.b64decode(embedding))  # little-endian, as this machine
         return values.tolist()
     return embedding
-
-
-def compare(got, expected, what):
-    assert len(got) == len(expected), f"{what}: {len(got)} values, expected {len(expected)}"
-    worst = max(abs(a - b) for a, b in zip(got, expected))
-    dot = sum(a * b for a, b in zip(got, expected))
-    cosine = dot / math.sqrt(sum(a * a for a in got) * sum(b * b for b in expected))
-    assert worst <= 1e-4 and cosine >= 0.99999, f"{what}: largest difference {worst}, cosine {cosine}"
-    return worst
 
 
 def main():

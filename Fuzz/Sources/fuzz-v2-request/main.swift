@@ -5,7 +5,7 @@
 // Input: the first byte picks the model (in `Mechanism.all` order); then one line holding the
 // Inference-Header-Content-Length value (an empty line: no such header); the rest is the
 // body. Checked: each body either becomes a job or is refused with 400 (or 413 for
-// weights over the budget) and a message.
+// weights over the budget) and a message; BYTES inputs that parse hold what they declare.
 @testable import AttentionServer
 import FuzzSupport
 import Glibc
@@ -26,6 +26,11 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let body = ByteBuffer(bytes: rest[min(lineEnd + 1, rest.endIndex)...])
 
     precondition(InferenceRequest.parsingCost(of: body, headerLength: headerLength) <= body.readableBytes)
+    // BYTES tensors (the models' texts, JSON strings or length-prefixed binary): what parses holds
+    // exactly the elements its shape declares, in no more bytes than the body.
+    if let request = try? InferenceRequest.parse(body, headerLength: headerLength) {
+        checkByteStrings(request, bodyBytes: body.readableBytes)
+    }
     do {
         _ = try V2Codec(mechanism: model, budget: budget, headerLength: headerLength).decode(body)
     } catch {
@@ -33,6 +38,14 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         precondition(!error.message.isEmpty, "empty message")
     }
     return 0
+}
+
+func checkByteStrings(_ request: InferenceRequest, bodyBytes: Int) {
+    for input in request.inputs {
+        guard case .byteStrings(let strings) = input.values else { continue }
+        precondition(strings.count == input.shape.reduce(1, *), "BYTES element count differs from the shape")
+        precondition(strings.storage.count <= bodyBytes, "BYTES elements hold more bytes than the body")
+    }
 }
 
 exit(runLibFuzzer(fuzzOneInput))

@@ -10,6 +10,17 @@ import TensorJSON
 /// `raw_input_contents` (what tritonclient and KServe send for NumPy data: the binary
 /// tensor layout, little-endian) or from typed `contents` (what KServe sends for lists).
 enum GRPCInferenceRequest {
+    /// The bytes of a message's tensors: raw contents as sent, typed contents at their
+    /// element sizes (what the binary form would take).
+    static func tensorBytes(_ message: Inference_ModelInferRequest) -> Int {
+        message.rawInputContents.reduce(0) { $0 + $1.count } + message.inputs.reduce(0) { total, input in
+            let contents = input.contents
+            return total + 4 * (contents.fp32Contents.count + contents.intContents.count)
+                + 8 * (contents.fp64Contents.count + contents.int64Contents.count) + contents.boolContents.count
+                + contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
+        }
+    }
+
     static func read(_ message: Inference_ModelInferRequest) throws(InferenceError) -> InferenceRequest {
         var request = InferenceRequest(parameters: JSONObject(), inputs: [], outputs: nil, binaryDataOutput: true)
         request.id = message.id.isEmpty ? nil : message.id
@@ -58,11 +69,12 @@ enum GRPCInferenceRequest {
         }
         let shape = input.shape.map { Int($0) }
         if let raw {
-            let (expected, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
-            guard !overflow, expected == raw.count else {
-                throw .badRequest("Input '\(name)' has shape \(Shape.describe(shape)) of \(datatype.rawValue), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its raw_input_contents has \(raw.count).")
+            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: raw.count, source: "its raw_input_contents has") {
+                throw .badRequest("Input '\(name)' \(mismatch).")
             }
-            let values = raw.withUnsafeBytes { TensorValues(binary: $0, as: datatype) }
+            let values = try raw.withUnsafeBytes { bytes in
+                Result { () throws(InferenceError) in try TensorValues(binary: bytes, as: datatype, count: count, input: name) }
+            }.get()
             return InputTensor(name: name, datatype: datatype, shape: shape, values: values)
         }
         return InputTensor(name: name, datatype: datatype, shape: shape,
@@ -95,6 +107,13 @@ enum GRPCInferenceRequest {
             given = contents.boolContents.count
         case .fp16:
             throw .badRequest("Input '\(input)' is FP16, which typed contents cannot hold; send it in raw_input_contents.")
+        case .bytes:
+            var strings = ByteStrings()
+            strings.reserveCapacity(elements: contents.bytesContents.count,
+                                    bytes: contents.bytesContents.reduce(0) { $0 + $1.count })
+            for element in contents.bytesContents { strings.append(element) }
+            values = .byteStrings(strings)
+            given = contents.bytesContents.count
         }
         guard given == count else {
             throw .badRequest("Input '\(input)' has \(given) elements in its contents but its shape holds \(count).")

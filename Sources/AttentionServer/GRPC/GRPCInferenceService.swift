@@ -5,7 +5,8 @@ import SwiftProtobuf
 
 /// The Open Inference Protocol over gRPC (`inference.GRPCInferenceService`, as tritonclient's
 /// and KServe's gRPC clients call it): liveness, readiness, server and model metadata, and
-/// `ModelInfer` on the one ``InferencePipeline`` with a ``GRPCCodec``. Triton's other RPCs
+/// `ModelInfer` on the one ``InferencePipeline`` with a ``GRPCCodec`` of the model named (a
+/// mechanism or a model of `--model`: ``V2Models``, as the REST form). Triton's other RPCs
 /// (model repository, shared memory, statistics) are not in the service, so gRPC answers
 /// them `UNIMPLEMENTED`.
 struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
@@ -13,6 +14,10 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
     let readiness: Readiness
 
     private var isReady: Bool { readiness.phase == .serving && pipeline.engine.status.accepting }
+
+    private var models: V2Models {
+        V2Models(served: pipeline.configuration.models, maxWeights: pipeline.configuration.maxWeights)
+    }
 
     func serverLive(request: ServerRequest<Inference_ServerLiveRequest>,
                     context: ServerContext) async throws -> ServerResponse<Inference_ServerLiveResponse> {
@@ -39,36 +44,40 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         return ServerResponse(message: response)
     }
 
-    /// The REST form's metadata (``Metadata/model(_:)``), from the same description.
+    /// The REST form's metadata (``V2Model/metadata``), from the same description.
     func modelMetadata(request: ServerRequest<Inference_ModelMetadataRequest>,
                        context: ServerContext) async throws -> ServerResponse<Inference_ModelMetadataResponse> {
-        let mechanism = try model(request.message.name, version: request.message.version)
+        let metadata = try model(request.message.name, version: request.message.version).metadata
         var response = Inference_ModelMetadataResponse()
-        response.name = mechanism.name
+        response.name = metadata.name
         response.versions = [Metadata.modelVersion]
         response.platform = Metadata.serverName
-        response.inputs = mechanism.tensors.map { input in
-            Self.tensor(input.name, input.kind.canonical, rank: input.ranks.upperBound)
-        }
-        response.outputs = mechanism.outputs.map { Self.tensor($0.name, .fp32, rank: $0.rank) }
+        response.inputs = metadata.inputs.map(Self.tensor)
+        response.outputs = metadata.outputs.map(Self.tensor)
         return ServerResponse(message: response)
     }
 
     func modelInfer(request: ServerRequest<Inference_ModelInferRequest>,
                     context: ServerContext) async throws -> ServerResponse<Inference_ModelInferResponse> {
         let arrived = ContinuousClock.now
-        let mechanism = try model(request.message.modelName, version: request.message.modelVersion)
+        let model = try model(request.message.modelName, version: request.message.modelVersion)
+        return try await infer(request, model: model, arrived: arrived)
+    }
+
+    /// Runs `request` for `model` on the pipeline, with the codec of its kind.
+    private func infer<Model: V2Model>(_ request: ServerRequest<Inference_ModelInferRequest>, model: Model,
+                                       arrived: ContinuousClock.Instant) async throws -> ServerResponse<Inference_ModelInferResponse> {
         let configuration = pipeline.configuration
         // The earlier of --request-timeout and the client's grpc-timeout.
         let timeout = GRPCTimeout.parse(request.metadata[stringValues: "grpc-timeout"].first { _ in true })
         let deadline = arrived + min(configuration.requestTimeout, timeout ?? configuration.requestTimeout)
-        let size = GRPCCodec.tensorBytes(request.message)
+        let size = GRPCInferenceRequest.tensorBytes(request.message)
         guard size <= configuration.maxBodyBytes else {
             throw RPCError(code: .resourceExhausted,
                            message: "The request's tensors are \(size) bytes, over --max-body-bytes \(configuration.maxBodyBytes) (ATTENTION_MAX_BODY_BYTES). Send a smaller request or raise the limit.")
         }
-        let codec = GRPCCodec(mechanism: mechanism, budget: WeightsBudget(maxWeights: configuration.maxWeights))
-        let message = request.message, pipeline = self.pipeline, label = mechanism.label
+        let codec = GRPCCodec(model: model)
+        let message = request.message, pipeline = self.pipeline, label = model.label
         // gRPC reports a cancelled call (the client's reset, its deadline, shutdown) through a
         // handler, not by cancelling this task: the work runs in a task of its own to cancel.
         let work = Task {
@@ -87,20 +96,20 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
     }
 
     /// The model named, as the REST form's 404 says it; only version "1" (or none) exists.
-    private func model(_ name: String, version: String) throws(RPCError) -> Mechanism {
-        guard let mechanism = Mechanism.named(name), version.isEmpty || version == Metadata.modelVersion else {
-            let error = InferenceError.unknownModel(name, version: version.isEmpty ? nil : version)
+    private func model(_ name: String, version: String) throws(RPCError) -> any V2Model {
+        do {
+            return try models.named(name, version: version.isEmpty ? nil : version)
+        } catch {
             throw RPCError(code: .notFound, message: error.message)
         }
-        return mechanism
     }
 
-    private static func tensor(_ name: String, _ datatype: Datatype, rank: Int) -> Inference_ModelMetadataResponse.TensorMetadata {
-        var tensor = Inference_ModelMetadataResponse.TensorMetadata()
-        tensor.name = name
-        tensor.datatype = datatype.rawValue
-        tensor.shape = Array(repeating: -1, count: rank)
-        return tensor
+    private static func tensor(_ tensor: Metadata.Tensor) -> Inference_ModelMetadataResponse.TensorMetadata {
+        var described = Inference_ModelMetadataResponse.TensorMetadata()
+        described.name = tensor.name
+        described.datatype = tensor.datatype.rawValue
+        described.shape = tensor.shape.map(Int64.init)
+        return described
     }
 }
 

@@ -55,13 +55,15 @@ private struct ContentCoded<Base: HTTPInferenceCodec>: InferenceCodec {
         try base.decode(coding.decode(body, limit: limit))
     }
 
-    func job(_ decoded: Base.Decoded) -> EngineJob { base.job(decoded) }
+    func job(_ decoded: Base.Decoded) -> Base.Work { base.job(decoded) }
 
-    func encodingCost(_ result: AttentionResult, _ decoded: Base.Decoded) -> Int {
+    func label(_ decoded: Base.Decoded) -> String? { base.label(decoded) }
+
+    func encodingCost(_ result: Base.Work.Result, _ decoded: Base.Decoded) -> Int {
         base.encodingCost(result, decoded)
     }
 
-    func encode(_ result: AttentionResult, _ decoded: Base.Decoded) -> HTTPAnswer {
+    func encode(_ result: Base.Work.Result, _ decoded: Base.Decoded) -> HTTPAnswer {
         var answer = base.encode(result, decoded)
         let (body, applied) = answerCoding.encode(answer.body)
         answer.body = body

@@ -6,7 +6,7 @@ import Hummingbird
 /// admission (refused at once when the pool is full, before the request is read) → the
 /// request (`receive`: an HTTP body, a gRPC message) → decode (the protocol's
 /// ``InferenceCodec``) on the serialization threads when large → compute on the engine's
-/// pool → encode → metrics.
+/// pool (an ``InferenceWork``: a mechanism's job or a model's forward pass) → encode → metrics.
 ///
 /// Everything after admission runs under the request's deadline and is cancelled if the
 /// client leaves (``RequestScope``). The front ends add only their transport: HTTP bodies and
@@ -20,7 +20,8 @@ struct InferencePipeline: Sendable {
     /// Parses and encodes large requests away from the event loops; the engine's pool computes.
     let serialization: SerializationThreads
 
-    /// Runs one request; `label` names its job in the metrics. Throws ``Problem`` for
+    /// Runs one request; `label` names its job in the metrics (unless the codec names it from
+    /// the request, ``InferenceCodec/label(_:)``). Throws ``Problem`` for
     /// admission, deadline and shutdown, ``RequestScope/ClientGone``, the codec's errors and
     /// the engine's ``AttentionError``.
     func infer<Codec: InferenceCodec>(
@@ -29,21 +30,21 @@ struct InferencePipeline: Sendable {
     ) async throws -> (output: Codec.Output, timing: JobTiming) {
         let admission = try admit()
         let serialization = self.serialization, engine = self.engine, retryAfter = configuration.retryAfterSeconds
-        let (output, timing) = try await RequestScope.run(deadline: deadline, connection: connection) {
+        let (output, timing, decodedLabel) = try await RequestScope.run(deadline: deadline, connection: connection) {
             let input = try await receive()
             let decoded = try await serialization.run(bytes: codec.decodingCost(input)) { try codec.decode(input) }
-            let computed: AttentionEngine.Computed
+            let computed: (result: Codec.Work.Result, timing: JobTiming)
             do {
-                computed = try await codec.job(decoded).run(on: engine, admission: admission)
+                computed = try await codec.job(decoded).compute(on: engine, admission: admission)
             } catch let error as EngineError {
                 throw Self.problem(error, retryAfter: retryAfter)
             }
             let output = try await serialization.run(bytes: codec.encodingCost(computed.result, decoded)) {
                 codec.encode(computed.result, decoded)
             }
-            return (output, computed.timing)
+            return (output, computed.timing, codec.label(decoded))
         }
-        metrics.recordJob(mechanism: label, queue: timing.queued, compute: timing.compute)
+        metrics.recordJob(mechanism: decodedLabel ?? label, queue: timing.queued, compute: timing.compute)
         return (output, timing)
     }
 

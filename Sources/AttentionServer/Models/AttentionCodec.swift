@@ -74,12 +74,8 @@ struct AttentionCodec: ModelCodec {
     /// 413 when the weights computed (every head of each layer asked for) pass `--max-weights`,
     /// or a drawing's cells pass `--max-heatmap-cells`.
     private func checkSize(tokens t: Int, layers: Int, heads: Int, svg view: View?) throws(Problem) {
-        let computed = WeightsBudget.count([layers, model.model.configuration.heads, t, t])
-        guard computed <= maxWeights else {
-            throw Problem(.weightsTooLarge,
-                          detail: "\(layers) layers of \(model.model.configuration.heads) heads over \(t) tokens make \(computed) attention weights, more than --max-weights \(maxWeights). Ask for fewer `layers`, send a shorter text, or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
-                          pointer: "/layers")
-        }
+        try ModelRequest.checkAttentionWeights(texts: 1, layers: layers, tokens: t, model: model, maxWeights: maxWeights,
+                                               advice: "Ask for fewer `layers`, send a shorter text", pointer: "/layers")
         guard view != nil else { return }
         let cells = WeightsBudget.count([layers, heads, t, t])
         guard cells <= maxHeatmapCells else {

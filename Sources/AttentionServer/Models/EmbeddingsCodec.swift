@@ -79,10 +79,7 @@ struct EmbeddingsCodec: ModelCodec {
             return [try ModelRequest.text(value, wrong, pointer: pointer)]
         }
         guard !elements.isEmpty else { throw request.invalid("input", "`input` is an empty array; send at least one text.") }
-        guard elements.count <= ModelRequest.maxTexts else {
-            throw Problem(.tooManyInputs, detail: "`input` has \(elements.count) texts, more than \(ModelRequest.maxTexts) per request. Split them over several requests.",
-                          pointer: pointer.description)
-        }
+        try ModelRequest.checkCount(elements.count, pointer: pointer)
         var texts: [String] = []
         for (index, element) in elements.enumerated() {
             let at = pointer.appending(index: [index])

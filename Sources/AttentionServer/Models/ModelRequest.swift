@@ -40,11 +40,24 @@ enum ModelRequest {
     /// `value` as a non-empty string; `wrong` when it is not a string.
     static func text(_ value: JSONValue, _ wrong: Problem, pointer: JSONPointer) throws(Problem) -> String {
         guard case .string(let text) = value else { throw wrong }
+        return try nonEmpty(text, pointer: pointer)
+    }
+
+    /// `text`, refused when empty, naming the field at `pointer`.
+    static func nonEmpty(_ text: String, pointer: JSONPointer) throws(Problem) -> String {
         guard !text.isEmpty else {
             throw Problem(.invalidRequest, detail: "`\(pointer.tokens.joined(separator: "."))` is empty; a text needs at least one character.",
                           pointer: pointer.description)
         }
         return text
+    }
+
+    /// 413 when a request sends more than ``maxTexts`` texts (in the field at `pointer`).
+    static func checkCount(_ count: Int, pointer: JSONPointer) throws(Problem) {
+        guard count > maxTexts else { return }
+        throw Problem(.tooManyInputs,
+                      detail: "`\(pointer.tokens.joined(separator: "."))` has \(count) texts, more than \(maxTexts) per request. Split them over several requests.",
+                      pointer: pointer.description)
     }
 
     /// Tokenizes a text (and its pair): 422 naming the count when it has more tokens than the
@@ -59,6 +72,19 @@ enum ModelRequest {
                           pointer: pointer.description)
         }
         return tokens
+    }
+
+    /// 413 when the attention weights of `layers` layers (every head of each) over `texts`
+    /// texts of up to `tokens` tokens pass `--max-weights`; `advice` says what to send instead.
+    static func checkAttentionWeights(texts: Int, layers: Int, tokens t: Int, model: ServedModel, maxWeights: Int,
+                                      advice: String, pointer: String) throws(Problem) {
+        let heads = model.model.configuration.heads
+        let computed = WeightsBudget.count([texts, layers, heads, t, t])
+        guard computed > maxWeights else { return }
+        let batch = texts == 1 ? "" : "\(texts) texts × "
+        throw Problem(.weightsTooLarge,
+                      detail: "\(batch)\(layers) layers of \(heads) heads over \(t) tokens make \(computed) attention weights, more than --max-weights \(maxWeights). \(advice), or raise --max-weights (ATTENTION_MAX_WEIGHTS).",
+                      pointer: pointer)
     }
 
     /// 413 when the batch, padded to its longest text, would hold more hidden-state elements

@@ -27,7 +27,7 @@ enum BinaryElements {
                 for i in 0..<count {
                     buffer[i] = float(halfBits: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                 }
-            case .bool, .int32, .int64:
+            case .bool, .int32, .int64, .bytes:
                 preconditionFailure("\(datatype) is not a floating-point datatype")
             }
             initialized = count
@@ -47,9 +47,39 @@ enum BinaryElements {
             return (0..<count).map { Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) }
         case .int64:
             return (0..<count).map { Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
-        case .bool, .fp16, .fp32, .fp64:
+        case .bool, .fp16, .fp32, .fp64, .bytes:
             preconditionFailure("\(datatype) is not an integer datatype")
         }
+    }
+
+    /// BYTES: `count` elements, each a 4-byte little-endian length then that many bytes, which
+    /// must fill `bytes` exactly. Every length is checked against the bytes that remain before
+    /// anything is copied, so no declared length allocates more than the body holds.
+    ///
+    /// - Throws: 400 naming `input`, the element and its offset, for a length prefix cut short,
+    ///   a length past the end, or bytes left over after the last element.
+    static func byteStrings(_ bytes: UnsafeRawBufferPointer, count: Int, input: String) throws(InferenceError) -> ByteStrings {
+        var strings = ByteStrings()
+        // Each element takes at least its 4-byte prefix: the caller checked `4 * count <= bytes.count`.
+        strings.reserveCapacity(elements: min(count, bytes.count / 4), bytes: bytes.count - min(count, bytes.count / 4) * 4)
+        var offset = 0
+        for element in 0..<count {
+            let remaining = bytes.count - offset
+            guard remaining >= 4 else {
+                throw .badRequest("Input '\(input)' is BYTES: element \(element) needs a 4-byte length at byte \(offset) of its binary data, but only \(remaining) bytes remain (each element is a 4-byte little-endian length, then its bytes).")
+            }
+            let length = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            offset += 4
+            guard Int(length) <= remaining - 4 else {
+                throw .badRequest("Input '\(input)' is BYTES: element \(element) declares \(length) bytes at byte \(offset - 4) of its binary data, but only \(remaining - 4) bytes follow its length prefix.")
+            }
+            strings.append(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)]))
+            offset += Int(length)
+        }
+        guard offset == bytes.count else {
+            throw .badRequest("Input '\(input)' is BYTES of \(count) elements, which take \(offset) bytes, but its binary data has \(bytes.count); the last \(bytes.count - offset) bytes belong to no element.")
+        }
+        return strings
     }
 
     /// IEEE 754 binary16 to binary32, exactly (every half is a float). Written out rather

@@ -18,9 +18,9 @@ struct InferenceError: Error, Sendable, Equatable {
         InferenceError(status: .badRequest, message: message)
     }
 
-    /// 404: no model (or version) of that name.
-    static func unknownModel(_ name: String, version: String? = nil) -> InferenceError {
-        let known = Mechanism.all.map(\.name).joined(separator: ", ")
+    /// 404: no model (or version) of that name; `known` lists the models there are.
+    static func unknownModel(_ name: String, version: String? = nil, known: [String] = Mechanism.all.map(\.name)) -> InferenceError {
+        let known = known.joined(separator: ", ")
         let what = version.map { "model '\(name)' version \($0)" } ?? "model '\(name)'"
         return InferenceError(status: .notFound, message: "Unknown \(what). The models are \(known), version 1.")
     }

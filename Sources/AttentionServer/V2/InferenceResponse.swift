@@ -3,9 +3,9 @@ import NIOCore
 import TensorJSON
 
 /// Writes `$inference_response`: `model_name`, `model_version`, `id` (when the request had
-/// one) and the selected outputs, each FP32 with its shape and either flat row-major
-/// `data` or, in the binary tensor extension, `parameters.binary_data_size` with its raw
-/// little-endian bytes after the JSON, in output order.
+/// one) and the selected outputs, each FP32 or INT64 with its shape and either flat
+/// row-major `data` or, in the binary tensor extension, `parameters.binary_data_size` with
+/// its raw little-endian bytes after the JSON, in output order.
 enum InferenceResponse {
     /// The body and, when any output is binary, the length of its JSON part (the value
     /// of `Inference-Header-Content-Length`).
@@ -14,51 +14,59 @@ enum InferenceResponse {
         var jsonLength: Int?
     }
 
-    static func encode(_ result: AttentionResult, _ decoded: V2Codec.Decoded) -> Encoded {
-        let tensors = decoded.outputs.selected.map { output in (output, output.field.part.tensor(in: result)) }
-        var writer = JSONWriter(reservingCapacity: estimatedSize(result, decoded.outputs))
+    static func encode(_ outputs: [ResponseTensor], model: String, id: String?) -> Encoded {
+        var writer = JSONWriter(reservingCapacity: estimatedSize(outputs))
         writer.beginObject()
         writer.key("model_name")
-        writer.string(decoded.model.name)
+        writer.string(model)
         writer.key("model_version")
         writer.string(Metadata.modelVersion)
-        if let id = decoded.id {
+        if let id {
             writer.key("id")
             writer.string(id)
         }
         writer.key("outputs")
         writer.beginArray()
-        for (output, tensor) in tensors {
-            // Selected outputs exist: weights are computed whenever they are selected.
-            guard let tensor else { continue }
+        for output in outputs {
             writer.beginObject()
             writer.key("name")
             writer.string(output.name)
             writer.key("datatype")
-            writer.string(Datatype.fp32.rawValue)
+            writer.string(output.datatype.rawValue)
             writer.key("shape")
-            writer.integers(tensor.shape)
+            writer.integers(output.shape)
             if output.binary {
                 writer.key("parameters")
                 writer.beginObject()
                 writer.key("binary_data_size")
-                writer.integer(tensor.scalars.count * Datatype.fp32.byteSize)
+                writer.integer(output.byteCount)
                 writer.endObject()
             } else {
                 writer.key("data")
-                writer.tensor(shape: [tensor.scalars.count], values: tensor.scalars)
+                switch output.values {
+                case .floats(let values): writer.tensor(shape: [values.count], values: values)
+                case .integers(let values): writer.integers(values)
+                }
             }
             writer.endObject()
         }
         writer.endArray()
         writer.endObject()
 
-        let binary = tensors.filter { $0.0.binary }.compactMap(\.1)
+        let binary = outputs.filter(\.binary)
         var body = ByteBuffer()
-        body.reserveCapacity(writer.bytes.count + binary.reduce(0) { $0 + $1.scalars.count * 4 })
+        body.reserveCapacity(writer.bytes.count + binary.reduce(0) { $0 + $1.byteCount })
         body.writeBytes(writer.bytes)
-        for tensor in binary { appendLittleEndian(tensor.scalars, to: &body) }
-        return Encoded(body: body, jsonLength: decoded.outputs.anyBinary ? writer.bytes.count : nil)
+        for output in binary { appendLittleEndian(output.values, to: &body) }
+        return Encoded(body: body, jsonLength: binary.isEmpty ? nil : writer.bytes.count)
+    }
+
+    /// The elements as little-endian bytes (FP32, INT64).
+    static func appendLittleEndian(_ values: ResponseTensor.Values, to body: inout ByteBuffer) {
+        switch values {
+        case .floats(let floats): appendLittleEndian(floats, to: &body)
+        case .integers(let integers): for value in integers { body.writeInteger(Int64(value), endianness: .little) }
+        }
     }
 
     /// Float32 elements as little-endian bytes: a plain copy on little-endian hosts.
@@ -71,19 +79,16 @@ enum InferenceResponse {
     }
 
     /// The work of encoding, in bytes of JSON for ``SerializationThreads``: binary outputs are copied
-    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed.
-    static func encodingCost(_ result: AttentionResult, _ outputs: SelectedOutputs) -> Int {
-        outputs.selected.reduce(256) { cost, output in
-            let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
-            return cost + (output.binary ? 4 * count / InferenceRequest.binaryCostDivisor : 12 * count)
+    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed, about 12 bytes for each
+    /// element of 4 or 8 bytes.
+    static func encodingCost(_ sizes: [(bytes: Int, binary: Bool)]) -> Int {
+        sizes.reduce(256) { cost, output in
+            cost + (output.binary ? output.bytes / InferenceRequest.binaryCostDivisor : 3 * output.bytes)
         }
     }
 
-    /// About 12 bytes per element printed as JSON, 4 per binary element, plus the frame.
-    static func estimatedSize(_ result: AttentionResult, _ outputs: SelectedOutputs) -> Int {
-        outputs.selected.reduce(256) { size, output in
-            let count = output.field.part.tensor(in: result)?.scalars.count ?? 0
-            return size + count * (output.binary ? 4 : 12)
-        }
+    /// About 12 bytes per element printed as JSON, the element size in binary, plus the frame.
+    static func estimatedSize(_ outputs: [ResponseTensor]) -> Int {
+        outputs.reduce(256) { size, output in size + (output.binary ? output.byteCount : 12 * output.count) }
     }
 }

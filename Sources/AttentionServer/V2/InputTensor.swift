@@ -54,9 +54,8 @@ struct InputTensor: Sendable {
         let data = object["data"]
         switch (binarySize, data) {
         case (let size?, nil):
-            let (expected, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
-            guard !overflow, expected == size else {
-                throw .badRequest("Input '\(name)' has shape \(Shape.describe(shape)) of \(typeName), which is \(overflow ? "more than \(Int.max)" : String(expected)) bytes, but its binary_data_size is \(size).")
+            if let mismatch = datatype.binarySizeMismatch(count: count, shape: shape, size: size, source: "its binary_data_size is") {
+                throw .badRequest("Input '\(name)' \(mismatch).")
             }
         case (nil, nil):
             throw .badRequest("Input '\(name)' has neither `data` nor `parameters.binary_data_size`.")
@@ -82,7 +81,9 @@ struct InputTensor: Sendable {
         datatype = declaration.datatype
         shape = declaration.shape
         if let binary {
-            values = binary.withUnsafeReadableBytes { bytes in TensorValues(binary: bytes, as: declaration.datatype) }
+            values = try binary.withUnsafeReadableBytes { bytes throws(InferenceError) in
+                try TensorValues(binary: bytes, as: declaration.datatype, count: declaration.count, input: declaration.name)
+            }
         } else {
             values = try TensorValues(json: declaration.data ?? .null, as: declaration.datatype, count: declaration.count, input: declaration.name)
         }

@@ -26,44 +26,49 @@ enum Metadata {
         return writer.bytes
     }()
 
+    /// One input or output of a model: its datatype and shape, `-1` for each variable dimension.
+    struct Tensor: Sendable, Equatable {
+        let name: String
+        let datatype: Datatype
+        let shape: [Int]
+    }
+
+    /// What model metadata says of a model (``V2Model/metadata``), for REST and gRPC alike.
+    struct Model: Sendable, Equatable {
+        let name: String
+        let inputs: [Tensor]
+        let outputs: [Tensor]
+    }
+
     /// `name`, `versions`, `platform` and every input and output with its datatype and
     /// shape, `-1` for each variable dimension.
-    static func model(_ spec: Mechanism) -> [UInt8] {
+    static func model(_ model: Model) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("name")
-        writer.string(spec.name)
+        writer.string(model.name)
         writer.key("versions")
         writer.beginArray()
         writer.string(modelVersion)
         writer.endArray()
         writer.key("platform")
         writer.string(serverName)
-        writer.key("inputs")
-        writer.beginArray()
-        for input in spec.tensors {
-            // Metadata states one rank: the highest, every size variable; the lower ones are the unbatched forms.
-            tensor(&writer, name: input.name, datatype: input.kind.canonical, shape: Array(repeating: -1, count: input.ranks.upperBound))
+        for (key, tensors) in [("inputs", model.inputs), ("outputs", model.outputs)] {
+            writer.key(key)
+            writer.beginArray()
+            for tensor in tensors {
+                writer.beginObject()
+                writer.key("name")
+                writer.string(tensor.name)
+                writer.key("datatype")
+                writer.string(tensor.datatype.rawValue)
+                writer.key("shape")
+                writer.integers(tensor.shape)
+                writer.endObject()
+            }
+            writer.endArray()
         }
-        writer.endArray()
-        writer.key("outputs")
-        writer.beginArray()
-        for output in spec.outputs {
-            tensor(&writer, name: output.name, datatype: .fp32, shape: Array(repeating: -1, count: output.rank))
-        }
-        writer.endArray()
         writer.endObject()
         return writer.bytes
-    }
-
-    private static func tensor(_ writer: inout JSONWriter, name: String, datatype: Datatype, shape: [Int]) {
-        writer.beginObject()
-        writer.key("name")
-        writer.string(name)
-        writer.key("datatype")
-        writer.string(datatype.rawValue)
-        writer.key("shape")
-        writer.integers(shape)
-        writer.endObject()
     }
 }

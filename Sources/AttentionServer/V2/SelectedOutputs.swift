@@ -14,19 +14,24 @@ struct SelectedOutputs: Sendable, Equatable {
 
     /// `requested` nil (or empty) selects every output of `model`, as the protocol says.
     init(_ requested: [InferenceRequest.RequestedOutput]?, model: Mechanism, binaryDefault: Bool) throws(InferenceError) {
-        guard let requested, !requested.isEmpty else {
-            selected = model.outputs.map { Selected(field: $0.field, binary: binaryDefault) }
-            return
-        }
-        var selected: [Selected] = []
+        let names = model.outputs.map(\.name)
+        selected = try Self.select(requested, among: names, defaults: names, model: model.name, binaryDefault: binaryDefault)
+            .map { name, binary in Selected(field: model.outputs.first { $0.name == name }!.field, binary: binary) }
+    }
+
+    /// The outputs named in `requested`, in its order, each with whether it goes binary; nil
+    /// (or empty) selects `defaults`. 400 for a name not `among` the model's outputs.
+    static func select(_ requested: [InferenceRequest.RequestedOutput]?, among names: [String], defaults: [String],
+                       model: String, binaryDefault: Bool) throws(InferenceError) -> [(name: String, binary: Bool)] {
+        guard let requested, !requested.isEmpty else { return defaults.map { ($0, binaryDefault) } }
+        var selected: [(name: String, binary: Bool)] = []
         for output in requested {
-            guard let known = model.outputs.first(where: { $0.name == output.name }) else {
-                let names = model.outputs.map(\.name).joined(separator: ", ")
-                throw .badRequest("Model '\(model.name)' has no output '\(output.name)'; its outputs are \(names).")
+            guard names.contains(output.name) else {
+                throw .badRequest("Model '\(model)' has no output '\(output.name)'; its outputs are \(names.joined(separator: ", ")).")
             }
-            selected.append(Selected(field: known.field, binary: output.binaryData ?? binaryDefault))
+            selected.append((output.name, output.binaryData ?? binaryDefault))
         }
-        self.selected = selected
+        return selected
     }
 
     /// Whether the attention weights must be computed. When they are not, the engine

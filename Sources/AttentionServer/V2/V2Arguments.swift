@@ -73,6 +73,9 @@ enum V2Arguments {
                 throw .badRequest("Input '\(input.name)' must hold integers between 0 and \(Int32.max), got \(values[bad]) at index \(bad).")
             }
             arguments.indices[input.name] = values
+        case .byteStrings:
+            // No mechanism input is BYTES: ``check(_:against:)`` refused it by its datatype.
+            throw .badRequest("Input '\(input.name)' must not be BYTES.")
         }
     }
 

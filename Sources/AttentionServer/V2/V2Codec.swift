@@ -1,61 +1,31 @@
 import AttentionEngine
 import Hummingbird
 
-/// The Open Inference Protocol's REST inference for one model (``Mechanism``): a JSON
-/// header with the tensors in JSON or after it in binary (``InferenceRequest``), read by
-/// the mechanism's description (``V2Arguments``); outputs as the request selects them
+/// The Open Inference Protocol's REST inference for one model (a ``V2Model``: a mechanism or
+/// a text model): a JSON header with the tensors in JSON or after it in binary
+/// (``InferenceRequest``), read by the model; outputs as the request selects them
 /// (``InferenceResponse``); errors as `{"error": "…"}` (``InferenceError``).
-struct V2Codec: HTTPInferenceCodec {
-    let mechanism: Mechanism
-    let budget: WeightsBudget
+struct V2Codec<Model: V2Model>: HTTPInferenceCodec {
+    let model: Model
     /// `Inference-Header-Content-Length`: the length of the JSON part of a binary body.
     var headerLength: String?
-
-    struct Decoded: Sendable {
-        let model: Mechanism
-        /// Echoed in the response.
-        let id: String?
-        let job: EngineJob
-        let outputs: SelectedOutputs
-    }
 
     func decodingCost(_ body: ByteBuffer) -> Int {
         InferenceRequest.parsingCost(of: body, headerLength: headerLength)
     }
 
-    func decode(_ body: ByteBuffer) throws(InferenceError) -> Decoded {
-        try decode(InferenceRequest.parse(body, headerLength: headerLength))
+    func decode(_ body: ByteBuffer) throws(InferenceError) -> V2Decoded<Model> {
+        try model.decoded(InferenceRequest.parse(body, headerLength: headerLength))
     }
 
-    /// Checks `request` against the model and builds its engine job.
-    func decode(_ request: InferenceRequest) throws(InferenceError) -> Decoded {
-        if let named = request.modelName, named != mechanism.name {
-            throw .badRequest("The body names model '\(named)' but the path names '\(mechanism.name)'.")
-        }
-        let outputs = try SelectedOutputs(request.outputs, model: mechanism, binaryDefault: request.binaryDataOutput)
-        let arguments = try V2Arguments.read(request, mechanism, wantsWeights: outputs.wantsWeights)
-        let job: EngineJob
-        do {
-            job = try mechanism.build(arguments)
-            try budget.check(job, withoutWeights: V2Arguments.withoutWeights)
-        } catch let error as AttentionError {
-            throw .badRequest(error.message)
-        } catch let problem as Problem {
-            throw InferenceError(problem)
-        } catch {
-            preconditionFailure("unexpected \(error)")
-        }
-        return Decoded(model: mechanism, id: request.id, job: job, outputs: outputs)
+    func job(_ decoded: V2Decoded<Model>) -> Model.Work { decoded.work }
+
+    func encodingCost(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> Int {
+        InferenceResponse.encodingCost(model.outputSizes(result, decoded.selection))
     }
 
-    func job(_ decoded: Decoded) -> EngineJob { decoded.job }
-
-    func encodingCost(_ result: AttentionResult, _ decoded: Decoded) -> Int {
-        InferenceResponse.encodingCost(result, decoded.outputs)
-    }
-
-    func encode(_ result: AttentionResult, _ decoded: Decoded) -> HTTPAnswer {
-        let response = InferenceResponse.encode(result, decoded)
+    func encode(_ result: Model.Work.Result, _ decoded: V2Decoded<Model>) -> HTTPAnswer {
+        let response = InferenceResponse.encode(model.outputs(result, decoded.selection), model: model.name, id: decoded.id)
         var headers: HTTPFields = [.contentType: response.jsonLength == nil ? "application/json" : "application/octet-stream",
                                    .vary: "Accept-Encoding"]
         if let jsonLength = response.jsonLength { headers[BinaryTensors.headerName] = String(jsonLength) }
@@ -70,4 +40,18 @@ struct V2Codec: HTTPInferenceCodec {
         default: nil
         }
     }
+}
+
+extension V2Codec where Model == MechanismModel {
+    /// The codec of a mechanism's model.
+    init(mechanism: Mechanism, budget: WeightsBudget, headerLength: String? = nil) {
+        self.init(model: MechanismModel(mechanism: mechanism, budget: budget), headerLength: headerLength)
+    }
+}
+
+extension V2Decoded where Model == MechanismModel {
+    /// The mechanism's engine job.
+    var job: EngineJob { work }
+    /// The outputs selected.
+    var outputs: SelectedOutputs { selection }
 }

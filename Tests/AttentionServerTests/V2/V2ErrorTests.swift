@@ -71,8 +71,11 @@ import Testing
             expectV2Error(try await V2.infer(client, ["inputs": Array(V2.small.prefix(2))]), 400, "needs input 'value'")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small + [V2.input("mask", [1, 2], [1, 0])]]),
                           400, "Input 'mask' must be BOOL, got FP32")
+            expectV2Error(try await V2.infer(client, ["inputs": with(V2.input("query", [1, 2], ["a", "b"], datatype: "STRING"))]),
+                          400, "datatype 'STRING'")
+            // BYTES is a datatype (the models' texts), but no mechanism input's.
             expectV2Error(try await V2.infer(client, ["inputs": with(V2.input("query", [1, 2], ["a", "b"], datatype: "BYTES"))]),
-                          400, "datatype 'BYTES'")
+                          400, "Input 'query' must be FP32 or FP64 or FP16, got BYTES")
             expectV2Error(try await V2.infer(client, ["inputs": with(V2.input("query", [1, 2], [true, false]))]),
                           400, "Input 'query' is FP32, so its data must be")
             expectV2Error(try await V2.infer(client, ["inputs": V2.small + [V2.input("key_lengths", [1], [-1], datatype: "INT32")]]),
