@@ -98,7 +98,7 @@ struct TextModel: V2Model {
         }
     }
 
-    /// The texts of input `text`: BYTES `[N]`, 1 to ``ModelRequest/maxTexts`` non-empty UTF-8 strings.
+    /// The texts of input `text`: BYTES `[N]` (or `[N, 1]`), 1 to ``ModelRequest/maxTexts`` non-empty UTF-8 strings.
     private func texts(_ inputs: [InputTensor]) throws(InferenceError) -> [String] {
         let expected = "BYTES [N], one UTF-8 text per element"
         if let other = inputs.first(where: { $0.name != Self.input }) {
@@ -108,8 +108,9 @@ struct TextModel: V2Model {
         guard input.datatype == .bytes, case .byteStrings(let strings) = input.values else {
             throw .badRequest("Input '\(Self.input)' must be BYTES, got \(input.datatype.rawValue).")
         }
-        guard input.shape.count == 1 else {
-            throw .badRequest("Input '\(Self.input)' must have shape [N] (one text per element), got \(Shape.describe(input.shape)).")
+        // [N, 1] too: Triton's batched form, where each row of a batch holds one text.
+        guard input.shape.count == 1 || (input.shape.count == 2 && input.shape[1] == 1) else {
+            throw .badRequest("Input '\(Self.input)' must have shape [N] or [N, 1] (one text per element), got \(Shape.describe(input.shape)).")
         }
         guard !strings.isEmpty else {
             throw .badRequest("Input '\(Self.input)' must not be empty, got shape \(Shape.describe(input.shape)); send at least one text.")

@@ -93,6 +93,11 @@ import Testing
                                         path: TextV2.path)
             let embeddings = try #require(v1.json["data"] as? [[String: Any]]).flatMap { flatten($0["embedding"]) }
             #expect(try TextV2.outputs(v2).first?.output.values == embeddings)
+            // Triton's batched form, a text a row: the same texts, the same embeddings.
+            let rows = try await V2.infer(client, ["inputs": [["name": "text", "datatype": "BYTES", "shape": [texts.count, 1],
+                                                              "data": texts.map { [$0] }]],
+                                                   "outputs": TextV2.outputs(["sentence_embedding"])], path: TextV2.path)
+            #expect(try TextV2.outputs(rows).first?.output.values == embeddings)
         }
     }
 
@@ -186,8 +191,8 @@ import Testing
                              "Input 'text' is BYTES, so its data must be")
             try await refuse(["inputs": [["name": "text", "datatype": "BYTES", "shape": [2], "data": ["a"]]]], 400,
                              "Input 'text' has 1 elements in data but its shape holds 2")
-            try await refuse(["inputs": [["name": "text", "datatype": "BYTES", "shape": [1, 1], "data": [["a"]]]]], 400,
-                             "Input 'text' must have shape [N]")
+            try await refuse(["inputs": [["name": "text", "datatype": "BYTES", "shape": [1, 2], "data": [["a", "b"]]]]], 400,
+                             "Input 'text' must have shape [N] or [N, 1]")
             try await refuse(["inputs": [["name": "text", "datatype": "BYTES", "shape": [0], "data": []]]], 400,
                              "Input 'text' must not be empty")
             try await refuse(["inputs": [TextV2.input(["a", ""])]], 400, "`text.1` is empty")
