@@ -156,9 +156,12 @@ def in_process(repeats):
 
 # ---- the harness ----------------------------------------------------------------------------
 
-def start(stack, folder, command, port, environment=None):
-    """Starts a server in its own process group (stopped with the stack); waits for the model."""
-    from scripts.bench.v2 import MODEL
+def start(stack, folder, command, port, environment=None, ready=None):
+    """Starts a server in its own process group (stopped with the stack); waits until `ready`
+    (a path) answers 200, by default the v2 readiness of the attention model."""
+    if ready is None:
+        from scripts.bench.v2 import MODEL
+        ready = f"/v2/models/{MODEL}/ready"
     log = open(os.path.join(folder, f"server-{port}.log"), "w+")
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -166,7 +169,7 @@ def start(stack, folder, command, port, environment=None):
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and process.poll() is None:
         with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/models/{MODEL}/ready", timeout=2) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2) as answer:
                 if answer.status == 200:
                     return f"127.0.0.1:{port}"
         time.sleep(0.5)

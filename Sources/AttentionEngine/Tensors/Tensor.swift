@@ -6,7 +6,14 @@ public struct Tensor: Sendable, Equatable {
     /// The size of each dimension, outermost first.
     public let shape: [Int]
     /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
-    public internal(set) var scalars: [Float]
+    public internal(set) var scalars: [Float] {
+        didSet { magnitudeBits = nil }  // no longer the elements measured
+    }
+    /// The bit pattern of the largest |x| (as `ak_max_abs_bits`), once ``measured()`` found it.
+    /// Every request validates the weights it is given, and a model's weights are the same on
+    /// every request: BERT-small's 22 M were scanned four times per forward pass, more time than
+    /// its matrix products at batch 1. Kept with the elements, so a changed tensor is measured anew.
+    private(set) var magnitudeBits: UInt32?
 
     /// Wraps `scalars` as a tensor of `shape`.
     /// - Throws: ``AttentionError`` when a dimension is negative or the count disagrees.
@@ -31,6 +38,19 @@ public struct Tensor: Sendable, Equatable {
 
     /// The number of dimensions.
     public var rank: Int { shape.count }
+
+    /// This tensor, with its largest |x| found now and kept, so that validating it again (on
+    /// each request that passes it, e.g. a model's weights) reads it instead of the elements.
+    public func measured() -> Tensor {
+        var copy = self
+        copy.magnitudeBits = Magnitude.bits(self)
+        return copy
+    }
+
+    /// The same shape and elements (whether measured or not).
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        a.shape == b.shape && a.scalars == b.scalars
+    }
 }
 
 /// A dense, row-major tensor of booleans, used for masks: `true` means "may attend".

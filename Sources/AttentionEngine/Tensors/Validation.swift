@@ -58,7 +58,8 @@ enum Magnitude {
 
     /// The bit pattern of the largest |x| (one vectorised pass; see `ak_max_abs_bits`).
     static func bits(_ tensor: Tensor) -> UInt32 {
-        tensor.scalars.withUnsafeBufferPointer { ak_max_abs_bits($0.baseAddress, $0.count) }
+        if let known = tensor.magnitudeBits { return known }
+        return tensor.scalars.withUnsafeBufferPointer { ak_max_abs_bits($0.baseAddress, $0.count) }
     }
 
     /// The bit pattern of +inf: anything at or above it is ±inf or NaN.

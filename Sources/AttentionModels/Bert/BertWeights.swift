@@ -47,11 +47,12 @@ struct BertWeights: Sendable {
             guard info.shape == shape else {
                 throw ModelError(file: file.path, tensor: full, message: "has shape \(Shape.describe(info.shape)), expected \(Shape.describe(shape)) (\(meaning) from config.json)")
             }
-            return try file.tensor(full)
+            // Measured once here: the engine validates the weights on every forward pass.
+            return try file.tensor(full).measured()
         }
         /// A Linear's weight `[out, in]` as the engine's `[in, out]`.
         func linear(_ name: String, out: Int, in input: Int, _ meaning: String) throws(ModelError) -> Tensor {
-            transposed(try read(name, [out, input], meaning))
+            transposed(try read(name, [out, input], meaning)).measured()
         }
         func norm(_ name: String) throws(ModelError) -> LayerNorm {
             LayerNorm(gamma: try read(name + ".weight", [e], "[hidden_size]"), beta: try read(name + ".bias", [e], "[hidden_size]"))
