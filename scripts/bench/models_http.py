@@ -15,6 +15,8 @@ thread's CPU time and printed) against its in-process peer:
                                about 21 tokens each, cycled) against ``encode(texts, batch_size=B)``
   attention, 128 tokens        POST /v1/models/minilm/attention {"text"} (every layer and head,
                                JSON) against ``model(**inputs, output_attentions=True)``
+  the same, v2 binary          POST /v2/models/minilm/infer, `text` as binary BYTES, `attentions`
+                               as binary FP32 (the same weights without JSON numbers)
 
 The machine is shared, so every round runs each case on the server and then its peer, back to
 back; a row reports the median over rounds of each round's median. The server's answers are
@@ -26,6 +28,7 @@ import http.client
 import json
 import os
 import statistics
+import struct
 import tempfile
 import time
 
@@ -50,13 +53,14 @@ class Client:
         self.connection = http.client.HTTPConnection(host, int(port))
         self.cpu = 0.0
 
-    def post(self, path, body):
+    def post(self, path, body, headers=None):
         started = time.thread_time()
-        self.connection.request("POST", path, body, {"Content-Type": "application/json"})
+        self.connection.request("POST", path, body, headers or {"Content-Type": "application/json"})
         response = self.connection.getresponse()
         data = response.read()
         self.cpu += time.thread_time() - started
         assert response.status == 200, (response.status, data[:500])
+        self.headers = response.headers
         return data
 
 
@@ -79,6 +83,18 @@ def sentence_of_128_tokens(tokenizer):
     text = words[:pieces["offset_mapping"][126][1]]
     assert len(tokenizer(text)["input_ids"]) == 128, "the cut text does not tokenize to 128 tokens"
     return text
+
+
+def v2_attention_request(text):
+    """POST /v2/models/NAME/infer with `text` as binary BYTES (a 4-byte little-endian length,
+    then the UTF-8) asking for `attentions` as binary FP32: the body and its headers."""
+    element = text.encode()
+    element = struct.pack("<I", len(element)) + element
+    header = json.dumps({"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1],
+                                     "parameters": {"binary_data_size": len(element)}}],
+                         "outputs": [{"name": "attentions", "parameters": {"binary_data": True}}]}).encode()
+    return header + element, {"Content-Type": "application/octet-stream",
+                              "Inference-Header-Content-Length": str(len(header))}
 
 
 def main():
@@ -122,6 +138,10 @@ def main():
                 return model(**long_inputs, output_attentions=True)
         cases.append((("attention, 128 tokens, all layers and heads", 1),
                       lambda: client.post(f"/v1/models/{NAME}/attention", attention_body), forward, 10))
+        # The same attentions as the model's v2 form answers them: FP32 binary, no JSON numbers.
+        v2_body, v2_headers = v2_attention_request(long_text)
+        cases.append((("attention, 128 tokens, all layers and heads, v2 binary", 1),
+                      lambda: client.post(f"/v2/models/{NAME}/infer", v2_body, v2_headers), forward, 10))
 
         # Once: the server's answers against the peers'.
         texts = [SENTENCES[i % len(SENTENCES)] for i in range(32)]
@@ -131,6 +151,10 @@ def main():
         answer = json.loads(cases[2][1]())
         assert answer["token_ids"] == long_inputs["input_ids"][0].tolist(), "the server tokenized differently"
         difference = np.abs(np.array(answer["attentions"]) - torch.stack(forward().attentions)[:, 0].numpy()).max()
+        data = cases[3][1]()
+        header = int(client.headers["Inference-Header-Content-Length"])
+        binary = np.frombuffer(data[header:], dtype="<f4").reshape(json.loads(data[:header])["outputs"][0]["shape"])
+        difference = max(difference, np.abs(binary[0] - torch.stack(forward().attentions)[:, 0].numpy()).max())
         assert cosine.min() > 0.9999 and difference < 1e-4, (cosine.min(), difference)
 
         load = os.getloadavg()
