@@ -115,8 +115,13 @@ async def pool(port):
     return json.loads((await get(port, "/ready")).body)
 
 
+last_pool = {}  # what pool_is saw last, for the message of a wait that timed out
+
+
 async def pool_is(port, **counts):
     now = await pool(port)
+    last_pool.clear()
+    last_pool.update(now)
     return all(now[name] == count for name, count in counts.items())
 
 
@@ -126,7 +131,22 @@ async def wait_for(condition, seconds, what):
         if await condition():
             return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+    raise AssertionError(f"timed out after {seconds} s waiting for {what} (last /ready seen: {last_pool})")
+
+
+async def early_answers(connections, seconds=1.0):
+    """What the server already answered on connections whose requests should still be in
+    flight: a description per answer, for the message of a failed wait."""
+    answers = []
+    for connection in connections:
+        try:
+            response = await asyncio.wait_for(connection.read_response(), seconds)
+            answers.append(f"{response.status} {response.body[:300]!r}")
+        except asyncio.TimeoutError:
+            answers.append("no answer yet")
+        except (ConnectionError, asyncio.IncompleteReadError, ConnectionLost) as error:
+            answers.append(f"connection lost: {error!r}")
+    return answers
 
 
 # ------------------------------------------------------------------------------------
@@ -251,7 +271,10 @@ async def drain(port, pid, mix, long_job, workers, connections, grace):
     tally, long_tally = Tally(), Tally()
     stop = asyncio.Event()
     long_connections = await start_requests(port, long_job, workers)
-    await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, "the long jobs to run")
+    try:
+        await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, "the long jobs to run")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the long jobs' connections: {await early_answers(long_connections)}") from None
     clients = [asyncio.create_task(client_loop(port, mix, time.monotonic() + grace, tally, stop))
                for _ in range(connections)]
     await asyncio.sleep(0.5)
