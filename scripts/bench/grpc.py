@@ -3,8 +3,12 @@ the problem of scripts/bench/v2.py: scaled dot-product attention, B=1, H=8, L=S=
 no weights, causal and not.
 
   engine in process: .build/release/engine-bench --row 1024,{full,causal},none
-  gRPC:              a plain grpcio stub generated from Protos/ (raw_input_contents, one
+  gRPC stub:         a plain grpcio stub generated from Protos/ (raw_input_contents, one
                      channel), the client's own work reduced to serialising the message
+  gRPC raw:          the same channel and method with the message serialised once and sent as
+                     bytes (the answer still parsed), as wrk and the REST client below send
+                     bytes built once: the server's part without Python protobuf's serialising
+                     of 6 MB, which the "serialise" column times alone
   REST binary:       scripts/bench/v2.py's minimal socket client, same tensors
 
 Rounds alternate the three and each row reports the median over rounds of the per-round
@@ -37,21 +41,33 @@ def stubs():
             importlib.import_module("inference.grpc_predict_v2_pb2_grpc"))
 
 
-def grpc_call(url, arrays, causal, messages, services):
-    import grpc
-    channel = grpc.insecure_channel(url, options=[("grpc.max_receive_message_length", 64 << 20),
-                                                  ("grpc.max_send_message_length", 64 << 20)])
-    stub = services.GRPCInferenceServiceStub(channel)
+def infer_request(arrays, causal, messages):
     request = messages.ModelInferRequest(model_name=MODEL)
     for name, array in arrays.items():
         request.inputs.add(name=name, datatype="FP32", shape=list(array.shape))
         request.raw_input_contents.append(array.tobytes())
     request.outputs.add(name="output")
     request.parameters["causal"].bool_param = causal
+    return request
+
+
+def grpc_call(url, arrays, causal, messages, services, serialised_once=False):
+    """One call through the generated stub, or, `serialised_once`, through the same channel and
+    method with the request's bytes built once (the answer parsed either way)."""
+    import grpc
+    channel = grpc.insecure_channel(url, options=[("grpc.max_receive_message_length", 64 << 20),
+                                                  ("grpc.max_send_message_length", 64 << 20)])
+    request = infer_request(arrays, causal, messages)
     expected = 4 * B * H * L * D
+    if serialised_once:
+        infer = channel.unary_unary("/inference.GRPCInferenceService/ModelInfer",
+                                    response_deserializer=messages.ModelInferResponse.FromString)
+        request = request.SerializeToString()
+    else:
+        infer = services.GRPCInferenceServiceStub(channel).ModelInfer
 
     def call():
-        response = stub.ModelInfer(request, timeout=60)
+        response = infer(request, timeout=60)
         assert len(response.raw_output_contents[0]) == expected
     return call
 
@@ -68,22 +84,29 @@ def main():
     messages, services = stubs()
     arrays = problem()
     rows = []
+    request = infer_request(arrays, False, messages)
     for causal in (False, True):
-        grpc_run = grpc_call(args.grpc_url, arrays, causal, messages, services)
+        stub_run = grpc_call(args.grpc_url, arrays, causal, messages, services)
+        raw_run = grpc_call(args.grpc_url, arrays, causal, messages, services, serialised_once=True)
         rest_run = raw_call(args.url, arrays) if not causal else None
-        engine, grpc_times, rest = [], [], []
+        times = {"engine": [], "serialise": [], "stub": [], "raw": [], "rest": []}
         for _ in range(args.rounds):
-            engine.append(engine_milliseconds(args.engine_bench, args.workers, "causal" if causal else "full"))
-            grpc_times.append(median_milliseconds(grpc_run, args.repeats))
+            times["engine"].append(engine_milliseconds(args.engine_bench, args.workers, "causal" if causal else "full"))
+            times["serialise"].append(median_milliseconds(request.SerializeToString, args.repeats))
+            times["stub"].append(median_milliseconds(stub_run, args.repeats))
+            times["raw"].append(median_milliseconds(raw_run, args.repeats))
             if rest_run:
-                rest.append(median_milliseconds(rest_run, args.repeats))
-        rows.append((causal, statistics.median(engine), statistics.median(grpc_times), statistics.median(rest) if rest else None))
+                times["rest"].append(median_milliseconds(rest_run, args.repeats))
+        rows.append((causal, {name: statistics.median(t) if t else None for name, t in times.items()}))
     print(f"B={B}, H={H}, L=S={L}, d={D}, no weights; medians of {args.rounds} rounds of {args.repeats} calls\n")
-    print("| masking | engine in process ms | gRPC ms | gRPC / engine | REST binary ms | gRPC / REST |")
-    print("|---|--:|--:|--:|--:|--:|")
-    for causal, engine, grpc_ms, rest in rows:
-        rest_cells = f"{rest:.2f} | {grpc_ms / rest:.2f}" if rest else "– | –"
-        print(f"| {'causal' if causal else 'none'} | {engine:.2f} | {grpc_ms:.2f} | {grpc_ms / engine:.2f} | {rest_cells} |")
+    print("| masking | engine in process ms | client's serialise ms | gRPC stub ms | gRPC raw ms | gRPC raw / engine"
+          " | REST binary ms | REST / engine | gRPC raw / REST | gRPC stub / engine |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for causal, t in rows:
+        engine, rest = t["engine"], t["rest"]
+        rest_cells = f"{rest:.2f} | {rest / engine:.2f} | {t['raw'] / rest:.2f}" if rest else "– | – | –"
+        print(f"| {'causal' if causal else 'none'} | {engine:.2f} | {t['serialise']:.2f} | {t['stub']:.2f} | {t['raw']:.2f}"
+              f" | {t['raw'] / engine:.2f} | {rest_cells} | {t['stub'] / engine:.2f} |")
 
 
 if __name__ == "__main__":
