@@ -1,5 +1,6 @@
 """End-to-end cost of the v2 API against the engine alone, for one problem:
-scaled dot-product attention, B=1, H=8, L=S=1024, d=64, not causal, no weights.
+scaled dot-product attention, B=1, H=8, L=S=1024, d=64, not causal, no weights
+(or, with --weights and --causal, the weights asked too and a causal mask).
 
   engine in process: .build/release/engine-bench --row 1024,full,none (the engine's own
                      median with BENCH_WORKERS workers, as the server has --workers)
@@ -15,6 +16,9 @@ The machine is shared, so the three are measured in interleaved rounds and each 
 reports the median over rounds of the per-round medians. Prints a table with the ratios
 (target: at most 1.3x). Usage, from the repository root with a release server running:
   .venv-e2e/bin/python -m scripts.bench.v2 --url 127.0.0.1:8080 [--workers 2] [--rounds 3]
+  .venv-e2e/bin/python -m scripts.bench.v2 --url 127.0.0.1:8080 --weights [--causal]
+With --weights or --causal only the raw client runs (issue 21's end-to-end targets are
+measured with a raw client), against engine-bench --row 1024,{full,causal},{none,weights}.
 """
 import argparse
 import json
@@ -34,9 +38,9 @@ B, H, L, S, D = 1, 8, 1024, 1024, 64
 MODEL = "scaled_dot_product_attention"
 
 
-def engine_milliseconds(binary, workers, masking="full"):
+def engine_milliseconds(binary, workers, masking="full", weights=False):
     environment = dict(os.environ, BENCH_WORKERS=str(workers))
-    row = subprocess.run([binary, "--row", f"{L},{masking},none"], env=environment, check=True,
+    row = subprocess.run([binary, "--row", f"{L},{masking},{'weights' if weights else 'none'}"], env=environment, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(row)["median_ms"]
 
@@ -73,12 +77,12 @@ def tritonclient_call(url, arrays):
     return call
 
 
-def binary_body(arrays, parameters=None):
+def binary_body(arrays, parameters=None, outputs=("output",)):
     """The v2 binary request body (JSON header, then the raw FP32 tensors) and the header's length."""
     header = {
         "inputs": [{"name": n, "shape": list(a.shape), "datatype": "FP32", "parameters": {"binary_data_size": a.nbytes}}
                    for n, a in arrays.items()],
-        "outputs": [{"name": "output", "parameters": {"binary_data": True}}],
+        "outputs": [{"name": name, "parameters": {"binary_data": True}} for name in outputs],
     }
     if parameters:
         header["parameters"] = parameters
@@ -116,14 +120,16 @@ def read_response(connection):
             return head, body
 
 
-def raw_call(url, arrays, model=MODEL, parameters=None):
+def raw_call(url, arrays, model=MODEL, parameters=None, outputs=("output",)):
     """One keep-alive connection; the request bytes are built once, the answer read whole."""
-    body, header_length = binary_body(arrays, parameters)
+    body, header_length = binary_body(arrays, parameters, outputs)
     host, port = url.split(":")
     request = (f"POST /v2/models/{model}/infer HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
                f"Inference-Header-Content-Length: {header_length}\r\n\r\n").encode() + body
     connection = socket.create_connection((host, int(port)))
     expected = arrays["query"].nbytes // arrays["query"].shape[-1] * arrays["value"].shape[-1]
+    if "weights" in outputs:
+        expected += arrays["query"].nbytes // arrays["query"].shape[-1] * arrays["key"].shape[-2]
 
     def call():
         connection.sendall(request)
@@ -149,9 +155,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=20, help="requests per client per round")
     parser.add_argument("--engine-bench", default=os.path.join(ROOT, ".build", "release", "engine-bench"))
+    parser.add_argument("--weights", action="store_true", help="ask for the weights too (raw client only)")
+    parser.add_argument("--causal", action="store_true", help="a causal mask (raw client only)")
     args = parser.parse_args()
 
     arrays = problem()
+    if args.weights or args.causal:
+        raw_and_engine(args, arrays)
+        return
     canned, canned_url = start_canned_server()
     clients = {"raw HTTP (socket, binary)": raw_call(args.url, arrays),
                "tritonclient.http (binary)": tritonclient_call(args.url, arrays),
@@ -177,6 +188,25 @@ def main():
     print(f"\ntarget for tritonclient: at most 1.3x; {'met' if ratio <= 1.3 else 'not met'} ({ratio:.2f}x)")
     floor = (engine + statistics.median(rounds["tritonclient.http, canned server"])) / engine
     print(f"least possible with tritonclient (engine + tritonclient against the canned server): {floor:.2f}x")
+
+
+def raw_and_engine(args, arrays):
+    """The raw client against the engine in process, for the problem with weights and/or causal."""
+    masking = "causal" if args.causal else "full"
+    call = raw_call(args.url, arrays, parameters={"causal": True} if args.causal else None,
+                    outputs=("output", "weights") if args.weights else ("output",))
+    engine, raw = [], []
+    for _ in range(args.rounds):
+        engine.append(engine_milliseconds(args.engine_bench, args.workers, masking, args.weights))
+        raw.append(median_milliseconds(call, args.repeats))
+    what = f"{'causal' if args.causal else 'not causal'}, {'with' if args.weights else 'no'} weights"
+    print(f"\n{MODEL} B={B} H={H} L=S={L} d={D}, {what}; {args.workers} workers; {args.rounds} interleaved rounds")
+    print("| path | median ms | per-round medians | ratio to engine |")
+    print("|---|---:|---|---:|")
+    for name, values in ((f"engine in process (engine-bench --row {L},{masking},{'weights' if args.weights else 'none'})", engine),
+                         ("raw HTTP (socket, binary)", raw)):
+        print(f"| {name} | {statistics.median(values):.2f} | {', '.join(f'{v:.1f}' for v in values)} | "
+              f"{statistics.median(values) / statistics.median(engine):.2f}x |")
 
 
 if __name__ == "__main__":
