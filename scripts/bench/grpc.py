@@ -84,8 +84,8 @@ def main():
     messages, services = stubs()
     arrays = problem()
     rows = []
-    request = infer_request(arrays, False, messages)
     for causal in (False, True):
+        request = infer_request(arrays, causal, messages)  # its serialising timed alone
         stub_run = grpc_call(args.grpc_url, arrays, causal, messages, services)
         raw_run = grpc_call(args.grpc_url, arrays, causal, messages, services, serialised_once=True)
         rest_run = raw_call(args.url, arrays) if not causal else None

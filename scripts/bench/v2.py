@@ -38,9 +38,14 @@ B, H, L, S, D = 1, 8, 1024, 1024, 64
 MODEL = "scaled_dot_product_attention"
 
 
+def engine_row(masking="full", weights=False):
+    """engine-bench's --row argument for the problem."""
+    return f"{L},{masking},{'weights' if weights else 'none'}"
+
+
 def engine_milliseconds(binary, workers, masking="full", weights=False):
     environment = dict(os.environ, BENCH_WORKERS=str(workers))
-    row = subprocess.run([binary, "--row", f"{L},{masking},{'weights' if weights else 'none'}"], env=environment, check=True,
+    row = subprocess.run([binary, "--row", engine_row(masking, weights)], env=environment, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(row)["median_ms"]
 
@@ -203,7 +208,7 @@ def raw_and_engine(args, arrays):
     print(f"\n{MODEL} B={B} H={H} L=S={L} d={D}, {what}; {args.workers} workers; {args.rounds} interleaved rounds")
     print("| path | median ms | per-round medians | ratio to engine |")
     print("|---|---:|---|---:|")
-    for name, values in ((f"engine in process (engine-bench --row {L},{masking},{'weights' if args.weights else 'none'})", engine),
+    for name, values in ((f"engine in process (engine-bench --row {engine_row(masking, args.weights)})", engine),
                          ("raw HTTP (socket, binary)", raw)):
         print(f"| {name} | {statistics.median(values):.2f} | {', '.join(f'{v:.1f}' for v in values)} | "
               f"{statistics.median(values) / statistics.median(engine):.2f}x |")

@@ -115,23 +115,17 @@ async def pool(port):
     return json.loads((await get(port, "/ready")).body)
 
 
-last_pool = {}  # what pool_is saw last, for the message of a wait that timed out
-
-
-async def pool_is(port, **counts):
-    now = await pool(port)
-    last_pool.clear()
-    last_pool.update(now)
-    return all(now[name] == count for name, count in counts.items())
-
-
-async def wait_for(condition, seconds, what):
+async def wait_for_pool(port, seconds, what, **counts):
+    """Polls /ready until each of `counts` (admitted, running, queued) has its value; a wait
+    that times out names the last counts seen."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if await condition():
+    while True:
+        now = await pool(port)
+        if all(now[name] == count for name, count in counts.items()):
             return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what} (last /ready seen: {now})")
         await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what} (last /ready seen: {last_pool})")
 
 
 async def early_answers(connections, seconds=1.0):
@@ -234,18 +228,18 @@ async def leave_while_queued_and_running(port, long_job, small, workers):
     running = await start_requests(port, long_job, workers)
     # Admitted is not enough: a long job still decoding its body leaves its worker idle,
     # and a small request takes an idle worker at once instead of queueing.
-    await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, f"{workers} long jobs running")
+    await wait_for_pool(port, 30, f"{workers} long jobs running", admitted=workers, running=workers)
     queued = await start_requests(port, small, 3)
-    await wait_for(lambda: pool_is(port, admitted=workers + 3, running=workers, queued=3), 30, "3 queued requests")
+    await wait_for_pool(port, 30, "3 queued requests", admitted=workers + 3, running=workers, queued=3)
     for connection in queued:
         await connection.close()
-    await wait_for(lambda: pool_is(port, admitted=workers), 30, "the queued requests to leave the queue")
+    await wait_for_pool(port, 30, "the queued requests to leave the queue", admitted=workers)
     assert await metric_total(port, "attention_http_requests_total", route=long_job.path, status="200") == answered, \
         "a long job was answered before the queued requests left: make it longer"
     hung_up = time.perf_counter()
     for connection in running:
         await connection.close()
-    await wait_for(lambda: pool_is(port, admitted=0), 60, "the running jobs to stop")
+    await wait_for_pool(port, 60, "the running jobs to stop", admitted=0)
     return 3, time.perf_counter() - hung_up
 
 
@@ -272,7 +266,7 @@ async def drain(port, pid, mix, long_job, workers, connections, grace):
     stop = asyncio.Event()
     long_connections = await start_requests(port, long_job, workers)
     try:
-        await wait_for(lambda: pool_is(port, admitted=workers, running=workers), 30, "the long jobs to run")
+        await wait_for_pool(port, 30, "the long jobs to run", admitted=workers, running=workers)
     except AssertionError as error:
         raise AssertionError(f"{error}; the long jobs' connections: {await early_answers(long_connections)}") from None
     clients = [asyncio.create_task(client_loop(port, mix, time.monotonic() + grace, tally, stop))

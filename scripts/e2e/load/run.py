@@ -134,7 +134,7 @@ async def main():
     gone_before = await phases.metric_total(port, "attention_http_requests_total", route=large.path, status="499")
     shed_before = await phases.metric_total(port, "attention_http_requests_total", route=large.path, status="503")
     await phases.leave_before_the_whole_body(port, large, sent)
-    await phases.wait_for(lambda: phases.pool_is(port, admitted=0), 30, "the pool to empty")
+    await phases.wait_for_pool(port, 30, "the pool to empty", admitted=0)
     # A connection that closes before its head reached a handler is never a request at all.
     # One that did is a 499, or a 503 when the places were all held by earlier clients still
     # sending their half bodies; nothing else.
@@ -149,7 +149,7 @@ async def main():
 
     answered_before = await phases.metric_total(port, "attention_http_requests_total", route=large.path)
     await phases.leave_after_the_body(port, large, sent)
-    await phases.wait_for(lambda: phases.pool_is(port, admitted=0), 30, "the pool to empty")
+    await phases.wait_for_pool(port, 30, "the pool to empty", admitted=0)
     answered = await phases.metric_reaches(port, answered_before + sent, "attention_http_requests_total",
                                            route=large.path) - answered_before
     require(answered == sent, f"{sent} clients that left right after the body: all {answered:.0f} accounted for (200 or 499)")
