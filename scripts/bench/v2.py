@@ -95,13 +95,16 @@ def binary_body(arrays, parameters=None, outputs=("output",)):
     return header + b"".join(a.tobytes() for a in arrays.values()), len(header)
 
 
-def read_response(connection):
-    """One HTTP/1.1 response from the socket: its head and its body (Content-Length or chunked)."""
+def read_response(connection, buffer=None):
+    """One HTTP/1.1 response from the socket: its head and its body (Content-Length or chunked).
+
+    A Content-Length body is received into `buffer` (a bytearray, grown when too small, reused
+    across calls as a raw client such as wrk reuses its own) and returned as a memoryview of it."""
     received = bytearray()
 
     def fill(size):
         while len(received) < size:
-            data = connection.recv(1 << 20)
+            data = connection.recv(1 << 16)
             assert data, "connection closed mid-response"
             received.extend(data)
 
@@ -111,8 +114,17 @@ def read_response(connection):
     headers = {name.strip().lower(): value.strip() for name, _, value in
                (line.partition(b":") for line in head.split(b"\r\n")[1:])}
     if b"content-length" in headers:
-        fill(position + int(headers[b"content-length"]))
-        return head, received[position:]
+        # Straight into the reused buffer: a raw client's only work is the receive.
+        length = int(headers[b"content-length"])
+        buffer = buffer if buffer is not None and len(buffer) >= length else bytearray(length)
+        view = memoryview(buffer)[:length]
+        have = min(len(received) - position, length)
+        view[:have] = received[position:position + have]
+        while have < length:
+            count = connection.recv_into(view[have:])
+            assert count, "connection closed mid-response"
+            have += count
+        return head, view
     body = bytearray()  # chunked: size line, data, CRLF, until the chunk of size 0 (no trailers)
     while True:
         while (line_end := received.find(b"\r\n", position)) < 0:
@@ -136,9 +148,11 @@ def raw_call(url, arrays, model=MODEL, parameters=None, outputs=("output",)):
     if "weights" in outputs:
         expected += arrays["query"].nbytes // arrays["query"].shape[-1] * arrays["key"].shape[-2]
 
+    buffer = bytearray(expected + (1 << 16))  # the answer: the expected tensors and their JSON header
+
     def call():
         connection.sendall(request)
-        head, body = read_response(connection)
+        head, body = read_response(connection, buffer)
         assert head.startswith(b"HTTP/1.1 200") and len(body) > expected, head
         return body  # the JSON header, then the output's bytes last
     return call

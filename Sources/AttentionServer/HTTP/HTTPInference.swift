@@ -11,8 +11,17 @@ protocol HTTPInferenceCodec: InferenceCodec where Input == ByteBuffer, Output ==
 
 /// An answer's body and header fields (content type, `Vary`, protocol headers).
 struct HTTPAnswer: Sendable {
-    var body: ByteBuffer
+    var body: AnswerBody
     var headers: HTTPFields
+
+    init(body: AnswerBody, headers: HTTPFields) {
+        self.body = body
+        self.headers = headers
+    }
+
+    init(body: ByteBuffer, headers: HTTPFields) {
+        self.init(body: AnswerBody(body), headers: headers)
+    }
 }
 
 extension InferencePipeline {
@@ -31,7 +40,7 @@ extension InferencePipeline {
                 try await BodyReader.collect(request, channel: context.channel, limit: limit)
             }
             context.timings.record(queue: timing.queued, compute: timing.compute)
-            return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
+            return Response(status: .ok, headers: answer.headers, body: answer.body.responseBody)
         } catch {
             if let response = codec.response(for: error) { return response }
             throw error
@@ -65,8 +74,9 @@ private struct ContentCoded<Base: HTTPInferenceCodec>: InferenceCodec {
 
     func encode(_ result: Base.Work.Result, _ decoded: Base.Decoded) -> HTTPAnswer {
         var answer = base.encode(result, decoded)
-        let (body, applied) = answerCoding.encode(answer.body)
-        answer.body = body
+        guard answerCoding != .identity else { return answer }
+        let (body, applied) = answerCoding.encode(answer.body.collected())
+        answer.body = AnswerBody(body)
         if let encoding = applied.headerValue { answer.headers[.contentEncoding] = encoding }
         return answer
     }

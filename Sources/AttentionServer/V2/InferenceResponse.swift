@@ -7,10 +7,10 @@ import TensorJSON
 /// row-major `data` or, in the binary tensor extension, `parameters.binary_data_size` with
 /// its raw little-endian bytes after the JSON, in output order.
 enum InferenceResponse {
-    /// The body and, when any output is binary, the length of its JSON part (the value
-    /// of `Inference-Header-Content-Length`).
+    /// The body (the binary outputs copied out as it is written) and, when any output is
+    /// binary, the length of its JSON part (the value of `Inference-Header-Content-Length`).
     struct Encoded: Sendable {
-        var body: ByteBuffer
+        var body: AnswerBody
         var jsonLength: Int?
     }
 
@@ -54,41 +54,21 @@ enum InferenceResponse {
         writer.endObject()
 
         let binary = outputs.filter(\.binary)
-        var body = ByteBuffer()
-        body.reserveCapacity(writer.bytes.count + binary.reduce(0) { $0 + $1.byteCount })
-        body.writeBytes(writer.bytes)
-        for output in binary { appendLittleEndian(output.values, to: &body) }
-        return Encoded(body: body, jsonLength: binary.isEmpty ? nil : writer.bytes.count)
+        return Encoded(body: AnswerBody(ByteBuffer(bytes: writer.bytes), tensors: binary.map(\.values)),
+                       jsonLength: binary.isEmpty ? nil : writer.bytes.count)
     }
 
-    /// The elements as little-endian bytes (FP32, INT64).
-    static func appendLittleEndian(_ values: ResponseTensor.Values, to body: inout ByteBuffer) {
-        switch values {
-        case .floats(let floats): appendLittleEndian(floats, to: &body)
-        case .integers(let integers): for value in integers { body.writeInteger(Int64(value), endianness: .little) }
-        }
-    }
-
-    /// Float32 elements as little-endian bytes: a plain copy on little-endian hosts.
-    private static func appendLittleEndian(_ values: [Float], to body: inout ByteBuffer) {
-        #if _endian(little)
-        values.withUnsafeBytes { _ = body.writeBytes($0) }
-        #else
-        for value in values { body.writeInteger(value.bitPattern, endianness: .little) }
-        #endif
-    }
-
-    /// The work of encoding, in bytes of JSON for ``SerializationThreads``: binary outputs are copied
-    /// (see ``InferenceRequest/binaryCostDivisor``), JSON ones printed, about 12 bytes for each
-    /// element of 4 or 8 bytes.
+    /// The work of encoding, in bytes of JSON for ``SerializationThreads``: JSON outputs are
+    /// printed, about 12 bytes for each element of 4 or 8 bytes; binary ones cost nothing here
+    /// (``AnswerBody`` copies them as the connection writes).
     static func encodingCost(_ sizes: [(bytes: Int, binary: Bool)]) -> Int {
         sizes.reduce(256) { cost, output in
-            cost + (output.binary ? output.bytes / InferenceRequest.binaryCostDivisor : 3 * output.bytes)
+            output.binary ? cost : cost + 3 * output.bytes
         }
     }
 
-    /// About 12 bytes per element printed as JSON, the element size in binary, plus the frame.
+    /// About 12 bytes per element printed as JSON, plus the frame.
     static func estimatedSize(_ outputs: [ResponseTensor]) -> Int {
-        outputs.reduce(256) { size, output in size + (output.binary ? output.byteCount : 12 * output.count) }
+        outputs.reduce(256) { size, output in output.binary ? size : size + 12 * output.count }
     }
 }
