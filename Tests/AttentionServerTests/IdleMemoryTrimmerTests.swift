@@ -37,3 +37,13 @@ import Testing
         await engine.shutdown()
     }
 }
+
+/// The allocator settings reach glibc: a build that compiled them away (the C file tested
+/// `__GLIBC__` before including any glibc header) kept none of the freed blocks it says it keeps.
+@Suite struct ProcessMemoryTests {
+    #if os(Linux) && canImport(Glibc)
+    @Test func glibcTakesTheSettings() {
+        #expect(ProcessMemory.keepFreedBlocks())
+    }
+    #endif
+}

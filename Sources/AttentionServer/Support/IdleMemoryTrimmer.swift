@@ -12,7 +12,9 @@ import ServiceLifecycle
 /// which the memory budget already covers.
 public enum ProcessMemory {
     /// Call once at start: from then on, blocks up to 64 MiB are kept for reuse when freed.
-    public static func keepFreedBlocks() { ak_allocator_keep_freed_blocks() }
+    /// Returns whether the allocator took the settings (glibc's does; others have none).
+    @discardableResult
+    public static func keepFreedBlocks() -> Bool { ak_allocator_keep_freed_blocks() }
 }
 
 /// Looks at the engine every `period` and trims once per idle spell (``shouldTrim``).

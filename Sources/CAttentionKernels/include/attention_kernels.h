@@ -71,8 +71,8 @@ int ak_set_thread_nice(int nice);
 int ak_thread_nice(void);
 
 /// Has glibc's allocator keep freed blocks up to 64 MiB for reuse instead of unmapping them
-/// (allocator.c says why); nothing on other C libraries.
-void ak_allocator_keep_freed_blocks(void);
+/// (allocator.c says why); nothing on other C libraries. Returns whether glibc took the settings.
+bool ak_allocator_keep_freed_blocks(void);
 
 /// Gives the allocator's free pages back to the system (glibc's `malloc_trim(0)`).
 void ak_allocator_trim(void);
