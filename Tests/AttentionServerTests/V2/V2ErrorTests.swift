@@ -143,7 +143,7 @@ import Testing
     @Test func passedDeadlineIs504() async throws {
         let rows = (0..<(512 * 64)).map { Double($0 % 97) / 97 }
         let body = V2.body(["inputs": ["query", "key", "value"].map { V2.input($0, [512, 64], rows) }])
-        try await makeApplication({ $0.requestTimeout = .milliseconds(1) }).test(.router) { client in
+        _ = try await makeApplication({ $0.requestTimeout = .milliseconds(1) }).test(.router) { client in
             expectV2Error(try await V2.send(client, body), 504, "--request-timeout")
         }
     }

@@ -80,7 +80,7 @@ import Testing
         let one: UInt16 = 0x3C00  // 1.0 as FP16
         let request: [String: Any] = [
             "inputs": [V2.input("query", [3, 4], q, datatype: "FP64"), V2.input("key", [5, 4], k),
-                       V2.input("value", [5, 2], v.flatMap { $0 }),
+                       V2.input("value", [5, 2], Array(v.joined())),
                        V2.binaryInput("bias", [1, 1], bytes: 2, datatype: "FP16")],
             "outputs": [["name": "output"]],
         ]
