@@ -52,14 +52,8 @@ struct MainPortChannel: HTTPChannelHandler {
         self.decisionTimeout = TimeAmount(limits.idleTimeout)
     }
 
-    /// Reads grow to 1 MiB while a large body streams in, not NIO's 64 KiB: a 6 MB request is
-    /// then a few reads and a few hops to its handler's task, not a hundred. The allocator
-    /// shrinks back after small reads, so idle and small-request connections hold small buffers.
-    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
-
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
             let negotiated: EventLoopFuture<Negotiated>
             if let tls {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
