@@ -161,6 +161,7 @@ let package = Package(
             name: "attention-server",
             dependencies: [
                 "AttentionServer",
+                "AttentionEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttentionEngine
 import AttentionServer
 import Foundation
 import Logging

@@ -42,6 +42,7 @@ struct EngineBench {
         // lowers theirs (10) to keep its event loops responsive, but here they compete with the
         // peers' threads and other processes, all at nice 0, for the same cores.
         let nice = ProcessInfo.processInfo.environment["ATTENTION_WORKER_NICE"] == nil ? 0 : AttentionEngine.Configuration.defaultWorkerNice
+        ProcessMemory.keepFreedBlocks()  // as the server runs the engine: results reuse freed blocks
         let engine = AttentionEngine(configuration: .init(workers: workers, queueDepth: 4, workerNice: nice))
         let lengths = ProcessInfo.processInfo.environment["BENCH_LENGTHS"].map { $0.split(separator: ",").compactMap { Int($0) } }
             ?? (quick ? [128, 1024] : [128, 512, 1024, 4096])

@@ -8,14 +8,14 @@ import Foundation
 ///
 /// Why: each result is a fresh allocation (it leaves the engine inside a ``Tensor``), so every
 /// page of it is faulted in on first write when glibc serves it by mmap (its default for large
-/// blocks; the server instead keeps freed blocks for reuse, see `ProcessMemory` in
-/// AttentionServer, and a reused block is already faulted in). On the development machine (a VM) a 4 KiB fault
-/// costs about 1.7 µs: writing fresh 32 MiB takes 16.3 ms with 4 KiB pages and 1.4 ms with
-/// 2 MiB pages (BENCHMARKS.md, "The weights path"). That was a third of the time of attention
-/// with weights at L=1024 (32 MiB of weights) and of BERT-shaped batches (12 MiB of output).
-/// `madvise(MADV_HUGEPAGE)` asks for 2 MiB pages on the whole 2 MiB-aligned part of the array
-/// before anything touches it; the kernel falls back to small pages when it has none (with THP
-/// "never" it is a no-op), and the array is freed as before (munmap).
+/// blocks; ``ProcessMemory`` keeps freed blocks up to 64 MiB for reuse in the server and the
+/// benchmark, and a reused block is already faulted in). On the development machine (a VM) a
+/// 4 KiB fault costs about 1.7 µs: writing fresh 32 MiB takes 16.3 ms with 4 KiB pages and
+/// 1.4 ms with 2 MiB pages (BENCHMARKS.md, "The weights path"). That was a third of the time of
+/// attention with weights at L=1024 (32 MiB of weights) and of BERT-shaped batches (12 MiB of
+/// output). `madvise(MADV_HUGEPAGE)` asks for 2 MiB pages on the whole 2 MiB-aligned part of the
+/// array before anything touches it; the kernel falls back to small pages when it has none (with
+/// THP "never" it is a no-op), and the array is freed as before.
 ///
 /// `ATTENTION_HUGE_PAGES=0` in the environment turns it off (for hosts where the kernel's
 /// compaction on such faults is unwelcome).

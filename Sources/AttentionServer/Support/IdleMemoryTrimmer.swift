@@ -1,23 +1,8 @@
 import AttentionEngine
-import CAttentionKernels
 import ServiceLifecycle
 
-/// The allocator's part of the memory budget. While requests come in, freed bodies and
-/// tensors stay in glibc's arenas for the next request: a fresh mapping per large block costs
-/// a page fault per 4 KiB written, which was 40% of a 6 MB gRPC call's server CPU
-/// (BENCHMARKS.md, "The allocator: blocks kept while busy"). Once the engine has been idle
-/// for a whole period after some work, `malloc_trim` gives back the free pages glibc can
-/// reach: its free lists and the main arena's top. The tops of its per-thread arenas stay
-/// (glibc trims those only on a free), so RSS after a burst may stay near the burst's peak,
-/// which the memory budget already covers.
-public enum ProcessMemory {
-    /// Call once at start: from then on, blocks up to 64 MiB are kept for reuse when freed.
-    /// Returns whether the allocator took the settings (glibc's does; others have none).
-    @discardableResult
-    public static func keepFreedBlocks() -> Bool { ak_allocator_keep_freed_blocks() }
-}
-
-/// Looks at the engine every `period` and trims once per idle spell (``shouldTrim``).
+/// Looks at the engine every `period` and trims once per idle spell (``shouldTrim``): the
+/// allocator's part of the memory budget (``ProcessMemory``).
 struct IdleMemoryTrimmer: Service {
     /// What one look sees: jobs admitted now, and since the engine started.
     struct Look: Equatable {
@@ -48,7 +33,7 @@ struct IdleMemoryTrimmer: Service {
                 try await Task.sleep(for: period)
                 let current = look()
                 if Self.shouldTrim(previous: previous, current: current, admissionsAtLastTrim: admissionsAtLastTrim) {
-                    ak_allocator_trim()
+                    ProcessMemory.trim()
                     admissionsAtLastTrim = current.admissions
                 }
                 previous = current
