@@ -38,9 +38,10 @@ struct AnswerBody: Sendable {
         return body
     }
 
-    /// The body as Hummingbird writes it, with its length known up front (`Content-Length`).
+    /// The body as Hummingbird writes it, with its length known up front (`Content-Length`):
+    /// one buffer when it fits in a chunk (one write for a small answer), else chunks.
     var responseBody: ResponseBody {
-        guard !tensors.isEmpty else { return ResponseBody(byteBuffer: head) }
+        guard byteCount > Self.chunkBytes else { return ResponseBody(byteBuffer: collected()) }
         let head = self.head, tensors = self.tensors
         return ResponseBody(contentLength: byteCount) { writer in
             try await writer.write(head)

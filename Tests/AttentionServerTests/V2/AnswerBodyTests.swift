@@ -52,6 +52,15 @@ import Testing
         #expect(AnswerBody(head).collected() == head)
         #expect(AnswerBody(head).responseBody.contentLength == 2)
     }
+
+    @Test func aBodyThatFitsInAChunkIsWrittenOnce() async throws {
+        let body = AnswerBody(ByteBuffer(string: "{}"), tensors: [.floats([1, 2, 3]), .integers([4])])
+        let collector = Collector()
+        try await body.responseBody.write(CollectingWriter(collector: collector))
+        #expect(collector.writes == 1)
+        #expect(collector.bytes == Array(body.collected().readableBytesView))
+        #expect(body.responseBody.contentLength == 2 + 12 + 8)
+    }
 }
 
 private final class Collector: @unchecked Sendable {
