@@ -59,11 +59,13 @@ enum InferenceResponse {
     }
 
     /// The work of encoding, in bytes of JSON for ``SerializationThreads``: JSON outputs are
-    /// printed, about 12 bytes for each element of 4 or 8 bytes; binary ones cost nothing here
-    /// (``AnswerBody`` copies them as the connection writes).
+    /// printed, about 12 bytes for each element of 4 or 8 bytes; binary ones are priced as a copy
+    /// (see ``InferenceRequest/binaryCostDivisor``), which is what collecting them for a content
+    /// coding costs (``AnswerBody/collected()``), so that a compressed answer of megabytes is not
+    /// built on the handler's thread. Sent as they are, they are copied as the connection writes.
     static func encodingCost(_ sizes: [(bytes: Int, binary: Bool)]) -> Int {
         sizes.reduce(256) { cost, output in
-            output.binary ? cost : cost + 3 * output.bytes
+            cost + (output.binary ? output.bytes / InferenceRequest.binaryCostDivisor : 3 * output.bytes)
         }
     }
 
