@@ -42,32 +42,9 @@ struct GRPCCodec<Model: V2Model>: InferenceCodec {
             described.datatype = output.datatype.rawValue
             described.shape = output.shape.map(Int64.init)
             response.outputs.append(described)
-            response.rawOutputContents.append(Self.littleEndian(output.values))
+            response.rawOutputContents.append(output.values.withLittleEndianBytes { Data($0) })
         }
         return response
-    }
-
-    /// FP32 or INT64 elements as little-endian bytes: a plain copy on little-endian hosts.
-    private static func littleEndian(_ values: ResponseTensor.Values) -> Data {
-        switch values {
-        case .floats(let floats):
-            return littleEndian(floats)
-        case .integers(let integers):
-            #if _endian(little)
-            return integers.map(Int64.init).withUnsafeBytes { Data($0) }
-            #else
-            return Data(integers.flatMap { withUnsafeBytes(of: Int64($0).littleEndian, Array.init) })
-            #endif
-        }
-    }
-
-    /// Float32 elements as little-endian bytes: a plain copy on little-endian hosts.
-    private static func littleEndian(_ values: [Float]) -> Data {
-        #if _endian(little)
-        values.withUnsafeBytes { Data($0) }
-        #else
-        Data(values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
-        #endif
     }
 }
 

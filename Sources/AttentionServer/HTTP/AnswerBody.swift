@@ -41,9 +41,10 @@ struct AnswerBody: Sendable {
     /// The body as Hummingbird writes it, with its length known up front (`Content-Length`):
     /// one buffer when it fits in a chunk (one write for a small answer), else chunks.
     var responseBody: ResponseBody {
-        guard byteCount > Self.chunkBytes else { return ResponseBody(byteBuffer: collected()) }
+        let length = byteCount
+        guard length > Self.chunkBytes else { return ResponseBody(byteBuffer: collected()) }
         let head = self.head, tensors = self.tensors
-        return ResponseBody(contentLength: byteCount) { writer in
+        return ResponseBody(contentLength: length) { writer in
             try await writer.write(head)
             for tensor in tensors {
                 try await tensor.withLittleEndianChunks(of: Self.chunkBytes) { try await writer.write($0) }
@@ -53,41 +54,13 @@ struct AnswerBody: Sendable {
 }
 
 extension ResponseTensor.Values {
-    /// The bytes of its binary form (little-endian elements).
-    var byteCount: Int {
-        switch self {
-        case .floats(let values): values.count * MemoryLayout<Float>.size
-        case .integers(let values): values.count * MemoryLayout<Int64>.size
-        }
-    }
-
-    /// Calls `body` with the elements as little-endian bytes: the storage itself for FP32 on
-    /// little-endian hosts, a converted copy otherwise.
-    func withLittleEndianBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        switch self {
-        case .floats(let floats):
-            #if _endian(little)
-            return try floats.withUnsafeBytes(body)
-            #else
-            return try floats.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
-            #endif
-        case .integers(let integers):
-            return try integers.map { Int64($0).littleEndian }.withUnsafeBytes(body)
-        }
-    }
-
-    /// Calls `body` with the little-endian bytes in buffers of at most `size` bytes, in order.
+    /// Calls `body` with the little-endian bytes in buffers of at most `size` bytes, in order:
+    /// straight from the storage for FP32 on little-endian hosts, else from one converted copy.
     func withLittleEndianChunks(of size: Int, _ body: (ByteBuffer) async throws -> Void) async throws {
-        switch self {
-        case .floats(let floats):
-            #if _endian(little)
-            try await Self.chunks(of: floats, size: size, body)
-            #else
-            try await Self.chunks(of: floats.map { $0.bitPattern.littleEndian }, size: size, body)
-            #endif
-        case .integers(let integers):
-            try await Self.chunks(of: integers.map { Int64($0).littleEndian }, size: size, body)
-        }
+        #if _endian(little)
+        if case .floats(let floats) = self { return try await Self.chunks(of: floats, size: size, body) }
+        #endif
+        try await Self.chunks(of: withLittleEndianBytes { Array($0) }, size: size, body)
     }
 
     private static func chunks<Element>(of elements: [Element], size: Int,

@@ -86,5 +86,30 @@ struct ResponseTensor: Sendable, Equatable {
     }
 
     /// The bytes of its binary form (little-endian elements).
-    var byteCount: Int { count * datatype.byteSize }
+    var byteCount: Int { values.byteCount }
+}
+
+extension ResponseTensor.Values {
+    /// The bytes of its binary form (little-endian elements).
+    var byteCount: Int {
+        switch self {
+        case .floats(let values): values.count * MemoryLayout<Float>.size
+        case .integers(let values): values.count * MemoryLayout<Int64>.size
+        }
+    }
+
+    /// Calls `body` with the elements as little-endian bytes (FP32, INT64): the storage itself
+    /// for FP32 on little-endian hosts, a converted copy otherwise.
+    func withLittleEndianBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        switch self {
+        case .floats(let floats):
+            #if _endian(little)
+            return try floats.withUnsafeBytes(body)
+            #else
+            return try floats.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
+            #endif
+        case .integers(let integers):
+            return try integers.map { Int64($0).littleEndian }.withUnsafeBytes(body)
+        }
+    }
 }
