@@ -98,8 +98,9 @@ def binary_body(arrays, parameters=None, outputs=("output",)):
 def read_response(connection, buffer=None):
     """One HTTP/1.1 response from the socket: its head and its body (Content-Length or chunked).
 
-    A Content-Length body is received into `buffer` (a bytearray, grown when too small, reused
-    across calls as a raw client such as wrk reuses its own) and returned as a memoryview of it."""
+    A Content-Length body is received into `buffer` (a bytearray reused across calls, as a raw
+    client such as wrk reuses its own; a body larger than it gets a buffer of its own) and
+    returned as a memoryview of it, valid until the next call."""
     received = bytearray()
 
     def fill(size):
