@@ -10,6 +10,7 @@
 # on this machine found (.build-fuzz/corpus/TARGET, git-ignored). Any crash, trap, input
 # slower than 10 s, or single allocation over 512 MB fails the run; the offending input
 # is kept in .build-fuzz/artifacts and printed in base64 (make it a test in Tests/).
+# Targets run FUZZ_JOBS at a time (default: one per core; libFuzzer fuzzes on one thread).
 # Prints a table of executions and coverage per target.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,17 +35,31 @@ for target in "${targets[@]}"; do
 done
 
 mkdir -p "$scratch/artifacts"
-summary=$(mktemp)
-failed=0
-for target in "${targets[@]}"; do
-    echo "== fuzz $target for $seconds s"
-    mkdir -p "$scratch/corpus/$target"
-    log="$scratch/artifacts/$target.log"
-    rm -f "$scratch/artifacts/$target-"*
-    status=0
+
+# libFuzzer runs one thread per target: FUZZ_JOBS targets at once (default: one per core)
+# use the machine without shortening any target's run.
+jobs=${FUZZ_JOBS:-$(nproc)}
+fuzz() {
+    local target=$1 log="$scratch/artifacts/$1.log" status=0
     "$scratch/debug/$target" "$scratch/corpus/$target" "Fuzz/corpus/$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
         -artifact_prefix="$scratch/artifacts/$target-" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    echo "$status" >"$log.status"
+}
+for target in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    echo "== fuzz $target for $seconds s"
+    mkdir -p "$scratch/corpus/$target"
+    rm -f "$scratch/artifacts/$target-"* "$scratch/artifacts/$target.log"*
+    fuzz "$target" &
+done
+wait
+
+summary=$(mktemp)
+failed=0
+for target in "${targets[@]}"; do
+    log="$scratch/artifacts/$target.log"
+    status=$(cat "$log.status" 2>/dev/null || echo 1)
     # The last status line: "#123456 DONE cov: 1234 ft: 2345 corp: 123/45Kb ...".
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
     runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
