@@ -4,18 +4,33 @@ running release servers, in alternation, 3 rounds of SECONDS each. CPU is read f
 /proc/PID/stat around the calls, so it counts the server's work only, whatever the client costs;
 the client's own CPU (this process, grpcio's threads included) is read beside it, which says how
 much of a wall time is the client's.
+
+Beside each call, the engine alone on the same problem (engine-bench --row, BENCH_WORKERS as
+the servers' --workers): its wall time and its CPU time (BENCH_CLOCK=cpu). Their use: on a
+machine of N cores no overlap of computing and transfer can bring a call's wall time under
+(server CPU + client CPU) / N, so that floor over the engine's wall time is the least ratio
+an end-to-end target can reach on this machine with this client.
 With --weights, the calls are REST binary with the weights asked too (a 35.7 MB answer), not
 causal and causal, and GRPC_PORT is not used.
 Usage, from the repository root (the venv needs grpcio-tools):
-  .venv-e2e/bin/python -m scripts.bench.server_cpu [--weights] SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
+  env -u OPENBLAS_CORETYPE .venv-e2e/bin/python -m scripts.bench.server_cpu [--weights] SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
+(the servers started with env -u OPENBLAS_CORETYPE too, as engine-bench then runs)
 """
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
+from scripts import ROOT
 from scripts.bench.grpc import grpc_call, stubs
-from scripts.bench.v2 import problem, raw_call
+from scripts.bench.v2 import engine_row, problem, raw_call
+
+ENGINE_BENCH = os.path.join(ROOT, ".build", "release", "engine-bench")
+# The engine's problem behind each call: (masking, weights).
+PROBLEMS = {"REST binary weights": ("full", True), "REST binary weights causal": ("causal", True),
+            "gRPC causal": ("causal", False), "gRPC none": ("full", False), "REST binary none": ("full", False)}
 
 
 def cpu_milliseconds(pid):
@@ -34,6 +49,14 @@ def calls(http, grpc, arrays, weights, messages, services):
             ("REST binary none", raw_call(f"127.0.0.1:{http}", arrays)))
 
 
+def engine(masking, weights, clock):
+    """engine-bench's median for the problem, in ms: wall time, or the process's CPU time."""
+    environment = dict(os.environ, BENCH_WORKERS=os.environ.get("BENCH_WORKERS", str(os.cpu_count())), BENCH_CLOCK=clock)
+    row = subprocess.run([ENGINE_BENCH, "--row", engine_row(masking, weights)], env=environment, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(row)["median_ms"]
+
+
 def main():
     arguments = sys.argv[1:]
     weights = arguments[0] == "--weights"
@@ -41,7 +64,7 @@ def main():
     servers = [(name, int(pid), http, grpc) for name, pid, http, grpc in (a.split(",") for a in arguments[2 if weights else 1:])]
     messages, services = (None, None) if weights else stubs()
     arrays = problem()
-    rows = {}
+    rows, engines = {}, {}
     for _ in range(3):
         for name, pid, http, grpc in servers:
             for call_name, call in calls(http, grpc, arrays, weights, messages, services):
@@ -53,11 +76,20 @@ def main():
                 wall = (time.time() - start) * 1000 / count
                 client = (time.process_time() - client) * 1000 / count
                 rows.setdefault((name, call_name), []).append(((cpu_milliseconds(pid) - cpu) / count, client, wall))
-    print("| server | call | server CPU ms/call | client CPU ms/call | wall ms/call |")
-    print("|---|---|--:|--:|--:|")
+        for masking, asks_weights in set(PROBLEMS[call_name] for _, call_name in rows):
+            engines.setdefault((masking, asks_weights), []).append(
+                (engine(masking, asks_weights, "wall"), engine(masking, asks_weights, "cpu")))
+    cores = os.cpu_count()
+    print(f"| server | call | server CPU ms/call | client CPU ms/call | wall ms/call | engine wall ms | engine CPU ms "
+          f"| floor (server + client CPU) / {cores} ms | wall / engine | floor / engine |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     for (name, call_name), values in rows.items():
-        print(f"| {name} | {call_name} | " + " | ".join(f"{statistics.median(v[i] for v in values):.1f}" for i in range(3)) + " |")
-    print("\nmedians of 3 rounds")
+        server, client, wall = (statistics.median(v[i] for v in values) for i in range(3))
+        engine_wall, engine_cpu = (statistics.median(v[i] for v in engines[PROBLEMS[call_name]]) for i in range(2))
+        floor = (server + client) / cores
+        print(f"| {name} | {call_name} | {server:.1f} | {client:.1f} | {wall:.1f} | {engine_wall:.2f} | {engine_cpu:.1f} "
+              f"| {floor:.1f} | {wall / engine_wall:.2f}x | {floor / engine_wall:.2f}x |")
+    print(f"\nmedians of 3 rounds; the engine with BENCH_WORKERS={os.environ.get('BENCH_WORKERS', cores)} on {cores} cores")
 
 
 if __name__ == "__main__":
