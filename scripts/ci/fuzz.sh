@@ -36,8 +36,7 @@ done
 
 mkdir -p "$scratch/artifacts"
 
-# libFuzzer runs one thread per target: FUZZ_JOBS targets at once (default: one per core)
-# use the machine without shortening any target's run.
+# Each libFuzzer run uses one thread, so one per core uses the machine, no run shortened.
 jobs=${FUZZ_JOBS:-$(nproc)}
 fuzz() {
     local target=$1 log="$scratch/artifacts/$1.log" status=0
