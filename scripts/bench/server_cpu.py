@@ -19,21 +19,16 @@ Usage, from the repository root (the venv needs grpcio-tools):
   env -u OPENBLAS_CORETYPE .venv-e2e/bin/python -m scripts.bench.server_cpu [--weights] SECONDS NAME,PID,HTTP_PORT,GRPC_PORT ...
 (the servers started with env -u OPENBLAS_CORETYPE too, as engine-bench then runs)
 """
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 from scripts import ROOT
 from scripts.bench.grpc import grpc_call, stubs
-from scripts.bench.v2 import engine_row, problem, raw_call
+from scripts.bench.v2 import engine_milliseconds, problem, raw_call
 
 ENGINE_BENCH = os.path.join(ROOT, ".build", "release", "engine-bench")
-# The engine's problem behind each call: (masking, weights).
-PROBLEMS = {"REST binary weights": ("full", True), "REST binary weights causal": ("causal", True),
-            "gRPC causal": ("causal", False), "gRPC none": ("full", False), "REST binary none": ("full", False)}
 
 
 def cpu_milliseconds(pid):
@@ -44,22 +39,15 @@ def cpu_milliseconds(pid):
 
 
 def calls(http, grpc, arrays, weights, messages, services):
-    """The calls to time against one server, by name."""
+    """The calls to time against one server: name, the engine's problem (masking, weights), call."""
     if weights:
         both = ("output", "weights")
-        return (("REST binary weights", raw_call(f"127.0.0.1:{http}", arrays, outputs=both)),
-                ("REST binary weights causal", raw_call(f"127.0.0.1:{http}", arrays, parameters={"causal": True}, outputs=both)))
-    return (("gRPC causal", grpc_call(f"127.0.0.1:{grpc}", arrays, True, messages, services)),
-            ("gRPC none", grpc_call(f"127.0.0.1:{grpc}", arrays, False, messages, services)),
-            ("REST binary none", raw_call(f"127.0.0.1:{http}", arrays)))
-
-
-def engine(masking, weights, clock):
-    """engine-bench's median for the problem, in ms: wall time, or the process's CPU time."""
-    environment = dict(os.environ, BENCH_WORKERS=os.environ.get("BENCH_WORKERS", str(os.cpu_count())), BENCH_CLOCK=clock)
-    row = subprocess.run([ENGINE_BENCH, "--row", engine_row(masking, weights)], env=environment, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(row)["median_ms"]
+        return (("REST binary weights", ("full", True), raw_call(f"127.0.0.1:{http}", arrays, outputs=both)),
+                ("REST binary weights causal", ("causal", True),
+                 raw_call(f"127.0.0.1:{http}", arrays, parameters={"causal": True}, outputs=both)))
+    return (("gRPC causal", ("causal", False), grpc_call(f"127.0.0.1:{grpc}", arrays, True, messages, services)),
+            ("gRPC none", ("full", False), grpc_call(f"127.0.0.1:{grpc}", arrays, False, messages, services)),
+            ("REST binary none", ("full", False), raw_call(f"127.0.0.1:{http}", arrays)))
 
 
 def main():
@@ -69,10 +57,12 @@ def main():
     servers = [(name, int(pid), http, grpc) for name, pid, http, grpc in (a.split(",") for a in arguments[2 if weights else 1:])]
     messages, services = (None, None) if weights else stubs()
     arrays = problem()
-    rows, engines = {}, {}
+    workers = int(os.environ.get("BENCH_WORKERS", os.cpu_count()))
+    rows, problems, engines = {}, {}, {}
     for _ in range(3):
         for name, pid, http, grpc in servers:
-            for call_name, call in calls(http, grpc, arrays, weights, messages, services):
+            for call_name, engine_problem, call in calls(http, grpc, arrays, weights, messages, services):
+                problems[call_name] = engine_problem
                 call()  # warm: the connection and the server's buffers
                 cpu, client, start, count = cpu_milliseconds(pid), time.process_time(), time.time(), 0
                 while time.time() - start < seconds:
@@ -82,9 +72,9 @@ def main():
                 client = (time.process_time() - client) * 1000 / count
                 (total, system), (total0, system0) = cpu_milliseconds(pid), cpu
                 rows.setdefault((name, call_name), []).append(((total - total0) / count, client, wall, (system - system0) / count))
-        for masking, asks_weights in set(PROBLEMS[call_name] for _, call_name in rows):
+        for masking, asks_weights in set(problems.values()):
             engines.setdefault((masking, asks_weights), []).append(
-                (engine(masking, asks_weights, "wall"), engine(masking, asks_weights, "cpu")))
+                tuple(engine_milliseconds(ENGINE_BENCH, workers, masking, asks_weights, clock) for clock in ("wall", "cpu")))
     cores = os.cpu_count()
     print(f"| server | call | server CPU ms/call (system) | client CPU ms/call | wall ms/call | engine wall ms | engine CPU ms "
           f"| floor (server + client CPU) / {cores} ms | wall / engine | floor / engine "
@@ -92,13 +82,13 @@ def main():
     print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for (name, call_name), values in rows.items():
         server, client, wall, system = (statistics.median(v[i] for v in values) for i in range(4))
-        engine_wall, engine_cpu = (statistics.median(v[i] for v in engines[PROBLEMS[call_name]]) for i in range(2))
+        engine_wall, engine_cpu = (statistics.median(v[i] for v in engines[problems[call_name]]) for i in range(2))
         floor = (server + client) / cores
         least = (engine_cpu + system + client) / cores
         print(f"| {name} | {call_name} | {server:.1f} ({system:.1f}) | {client:.1f} | {wall:.1f} | {engine_wall:.2f} "
               f"| {engine_cpu:.1f} | {floor:.1f} | {wall / engine_wall:.2f}x | {floor / engine_wall:.2f}x "
               f"| {least / engine_wall:.2f}x |")
-    print(f"\nmedians of 3 rounds; the engine with BENCH_WORKERS={os.environ.get('BENCH_WORKERS', cores)} on {cores} cores")
+    print(f"\nmedians of 3 rounds; the engine with BENCH_WORKERS={workers} on {cores} cores")
 
 
 if __name__ == "__main__":
